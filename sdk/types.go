@@ -1,0 +1,129 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Info describes a provider to the host and to `kubelogin providers list`.
+type Info struct {
+	Name         string
+	Version      string
+	LoginModes   []string
+	Capabilities Capabilities
+}
+
+// Capabilities tell the host which requests a provider can serve, so it can
+// refuse early with a clear message instead of failing at the identity provider.
+type Capabilities struct {
+	Interactive bool // may need a human (device code, browser)
+	PoP         bool // can request Proof-of-Possession tokens
+	Legacy      bool // can request v1 tokens with a resource (spn: audience)
+	Stateful    bool // returns state the host keeps between runs
+}
+
+// Request is one token request with every setting already resolved by the
+// host: providers do not read flags and read the environment only where
+// their flow genuinely needs it.
+type Request struct {
+	LoginMode string
+	TenantID  string
+	ClientID  string
+	ServerID  string
+	// Scopes are the v2 scopes to request, e.g. "<server-id>/.default".
+	Scopes []string
+	// Legacy asks for a v1 token for Resource instead of Scopes.
+	Legacy   bool
+	Resource string
+	// AuthorityHost ends with a slash, e.g. "https://login.microsoftonline.com/".
+	AuthorityHost            string
+	Environment              string
+	DisableInstanceDiscovery bool
+	Credentials              Credentials
+	LoginHint                string
+	RedirectURL              string
+	// Timeout is what the host allows for the whole request.
+	Timeout time.Duration
+	// UserPresent says a human may be asked to act (device code, browser).
+	// Standard input is never available to a provider.
+	UserPresent bool
+	// State is what this provider returned with its last token, or nil.
+	State []byte
+	// PoP, when set, asks for a Proof-of-Possession token bound to the
+	// host's key; the host signs the final PoP wrapper itself.
+	PoP   *PoPRequest
+	Extra map[string]string
+}
+
+// PoPRequest carries the request confirmation the identity provider binds a
+// PoP access token to.
+type PoPRequest struct {
+	ReqCnf string
+}
+
+// Credentials are the secrets and references a flow may need. Their
+// formatted form is always redacted so they cannot leak into logs.
+type Credentials struct {
+	ClientSecret              string
+	ClientCertificatePath     string
+	ClientCertificatePassword string
+	Username                  string
+	Password                  string
+	FederatedTokenFile        string
+	IdentityResourceID        string
+}
+
+// Format redacts secrets under every verb, %v and %#v included.
+func (c Credentials) Format(f fmt.State, _ rune) {
+	mark := func(s string) string {
+		if s == "" {
+			return "unset"
+		}
+		return "set"
+	}
+	fmt.Fprintf(f, "{client_secret:%s certificate:%q certificate_password:%s username:%q password:%s federated_token_file:%q identity_resource_id:%q}",
+		mark(c.ClientSecret), c.ClientCertificatePath, mark(c.ClientCertificatePassword), c.Username,
+		mark(c.Password), c.FederatedTokenFile, c.IdentityResourceID)
+}
+
+// Token is the result of a successful request.
+type Token struct {
+	AccessToken string
+	ExpiresAt   time.Time
+	// TokenType is "Bearer" or "pop".
+	TokenType string
+	// State is handed back in the next Request; nil means none.
+	State []byte
+	// Account names who the token was issued to, for display only.
+	Account string
+}
+
+// Format redacts the access token and state.
+func (t Token) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "{type:%s expires:%s account:%q state:%d bytes}", t.TokenType, t.ExpiresAt.UTC().Format(time.RFC3339), t.Account, len(t.State))
+}
+
+// DeviceCode is what the user needs to complete a device code sign-in.
+type DeviceCode struct {
+	VerificationURI string
+	UserCode        string
+	ExpiresAt       time.Time
+	// Message is the identity provider's own wording, shown when present.
+	Message string
+}
+
+// UI is how a provider talks to the user: the host renders each call on the
+// user's terminal (kubectl passes it stderr), so providers never print.
+type UI interface {
+	Message(text string) error
+	DeviceCode(dc DeviceCode) error
+	OpenURL(url, purpose string) error
+	Progress(text string) error
+}
+
+// Provider implements one or more login modes.
+type Provider interface {
+	Describe() Info
+	GetToken(ctx context.Context, req *Request, ui UI) (*Token, error)
+}
