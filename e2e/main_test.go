@@ -1,0 +1,154 @@
+// Package e2e runs the built binaries the way kubectl and users do: as
+// processes, against the local Entra ID emulator and API server stand-in.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// binDir holds kubelogin, the real providers and the test providers.
+var binDir string
+
+// testProviderModes are the behaviours of internal/testprovider, each
+// installed as its own kubelogin-provider-<mode>.
+var testProviderModes = []string{"fake", "crash", "crashstart", "hang", "stdout", "badversion", "badlog", "fail", "wrongaud", "slowstart"}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kubelogin-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := 1
+	if err := buildAll(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	} else {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func buildAll(dir string) error {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		return err
+	}
+	build := func(out, pkg string) error {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("building %s: %v\n%s", pkg, err, b)
+		}
+		return nil
+	}
+	if err := build("kubelogin", "./host"); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(filepath.Join(root, "providers"))
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != "internal" {
+			if err := build("kubelogin-provider-"+e.Name(), "./providers/"+e.Name()); err != nil {
+				return err
+			}
+		}
+	}
+	if err := build("kubelogin-testenv", "./internal/cmd/testenv"); err != nil {
+		return err
+	}
+	// Test providers live in their own directory, found through
+	// KUBELOGIN_PROVIDER_PATH, so ordinary runs never see them.
+	tp := filepath.Join(dir, "testproviders")
+	if err := build("testproviders/testprovider", "./internal/testprovider"); err != nil {
+		return err
+	}
+	for _, m := range testProviderModes {
+		if err := os.Link(filepath.Join(tp, "testprovider"), filepath.Join(tp, "kubelogin-provider-"+m)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// run executes a built binary with exactly env (plus PATH and HOME unless given).
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, env []string, name string, args ...string) result {
+	t.Helper()
+	return runCtx(t, context.Background(), env, nil, name, args...)
+}
+
+func runCtx(t *testing.T, ctx context.Context, env []string, stdin []byte, name string, args ...string) result {
+	t.Helper()
+	path := name
+	if !filepath.IsAbs(name) {
+		if p := filepath.Join(binDir, name); fileExists(p) {
+			path = p
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = env
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("running %s %v: %v", name, args, err)
+		}
+		code = ee.ExitCode()
+	}
+	return result{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// baseEnv is a clean environment: a private HOME and TMPDIR, and PATH
+// holding the built binaries first.
+func baseEnv(t *testing.T) []string {
+	t.Helper()
+	home := t.TempDir()
+	return []string{
+		"HOME=" + home,
+		"TMPDIR=" + t.TempDir(),
+		"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
+	}
+}
+
+func withTestProviders(env []string) []string {
+	return append(env, "KUBELOGIN_PROVIDER_PATH="+filepath.Join(binDir, "testproviders"))
+}
+
+func envValue(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,214 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubelogin-dev/kubelogin/host/acquire"
+	"github.com/kubelogin-dev/kubelogin/host/cache"
+	"github.com/kubelogin-dev/kubelogin/host/execcred"
+	"github.com/kubelogin-dev/kubelogin/host/options"
+	"github.com/kubelogin-dev/kubelogin/host/provider"
+	"github.com/kubelogin-dev/kubelogin/host/ui"
+	"github.com/kubelogin-dev/kubelogin/sdk"
+)
+
+// GetTokenOptions are get-token's settings.
+type GetTokenOptions struct {
+	f     *Factory
+	Token options.Token
+}
+
+// NewCmdGetToken is the command kubectl runs for every call that needs a token.
+func NewCmdGetToken(f *Factory, runF func(context.Context, *GetTokenOptions) error) *cobra.Command {
+	o := &GetTokenOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "get-token",
+		Short: "Print an ExecCredential with an Entra ID token for kubectl",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return RunGetToken(cmd.Context(), o)
+		},
+	}
+	o.Token.AddFlags(cmd.Flags())
+	o.Token.AddNoCacheFlag(cmd.Flags())
+	return cmd
+}
+
+// RunGetToken resolves the settings, gets a token (from the cache when it
+// can) and prints exactly one ExecCredential on stdout.
+func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
+	f := o.f
+	log := f.Logger()
+	info, err := execcred.Parse(f.env("KUBERNETES_EXEC_INFO"))
+	if err != nil {
+		return err
+	}
+	t := &o.Token
+	t.ApplyEnv(f.Getenv)
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if t.ServerID == "" {
+		return errors.New("--server-id is required: give the cluster's server application id (AKS-managed Entra ID: 6dae42f8-4368-4678-94ff-3960e28e3630)")
+	}
+	authority, _ := t.ResolvedAuthorityHost()
+	req, key, audience := buildRequest(t, authority, info)
+	log.Debug("resolved settings", "mode", t.LoginMode, "authority", authority, "tenant", t.TenantID, "client", t.ClientID,
+		"server", t.ServerID, "legacy", t.Legacy, "timeout", t.Timeout, "credentials", req.Credentials)
+
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
+	defer cancel()
+
+	var c *cache.Cache
+	if !t.NoCache {
+		home, _ := f.HomeDir()
+		dir, err := cache.ResolveDir(t.CacheDir, f.env, home)
+		if err != nil {
+			warn(f, fmt.Sprintf("Warning: %v; continuing without a token cache", err))
+		} else {
+			c = cache.Open(dir, func(msg string) { warn(f, "Warning: "+msg) })
+		}
+	}
+
+	var proc *provider.Process
+	defer func() {
+		if proc != nil {
+			if ctx.Err() != nil {
+				proc.Abort()
+			} else {
+				proc.Close()
+			}
+		}
+	}()
+	p := &acquire.Pipeline{
+		Cache: c,
+		Source: func() (acquire.TokenSource, error) {
+			var err error
+			proc, err = startProvider(ctx, f, t.LoginMode)
+			return proc, err
+		},
+		UI:     &ui.Terminal{Out: f.IO.ErrOut, Verbose: f.Verbose > 0, OpenBrowser: ui.SystemBrowser},
+		Logger: log,
+		Warn:   func(msg string) { warn(f, msg) },
+		Now:    f.Now,
+		Margin: acquire.DefaultMargin,
+	}
+	res, err := p.Acquire(ctx, acquire.Request{Provider: req, Key: key, Audience: audience})
+	if err != nil {
+		if sdk.CodeOf(err) == sdk.CodeCancelled && parent.Err() == nil {
+			return fmt.Errorf("no token within --timeout %s: raise --timeout if signing in takes longer", t.Timeout)
+		}
+		return err
+	}
+	return execcred.Write(f.IO.Out, info, res.AccessToken, res.ServeUntil)
+}
+
+func warn(f *Factory, msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }
+
+// buildRequest turns the settings into the provider request, the cache key
+// and the audience the token must have. The host alone decides the
+// scope-versus-resource question: v2 scope "<server-id>/.default" whose
+// tokens carry the bare server id, or with --legacy a v1 resource whose
+// tokens carry "spn:<server-id>".
+func buildRequest(t *options.Token, authority string, info execcred.Info) (*sdk.Request, cache.Key, string) {
+	server := strings.TrimSuffix(t.ServerID, "/")
+	scope := server
+	if !strings.HasSuffix(scope, "/.default") {
+		scope += "/.default"
+	}
+	audience := strings.TrimSuffix(server, "/.default")
+	if t.Legacy {
+		audience = "spn:" + audience
+	}
+	account := t.LoginHint
+	switch t.LoginMode {
+	case options.ROPC:
+		account = t.Username
+	case options.MSI:
+		account = t.IdentityResourceID
+	}
+	req := &sdk.Request{
+		LoginMode:                t.LoginMode,
+		TenantID:                 t.TenantID,
+		ClientID:                 t.ClientID,
+		ServerID:                 t.ServerID,
+		Scopes:                   []string{scope},
+		Legacy:                   t.Legacy,
+		Resource:                 server,
+		AuthorityHost:            authority,
+		Environment:              t.Environment,
+		DisableInstanceDiscovery: t.DisableInstanceDiscovery,
+		Credentials: sdk.Credentials{
+			ClientSecret:              t.ClientSecret,
+			ClientCertificatePath:     t.ClientCertificate,
+			ClientCertificatePassword: t.ClientCertificatePassword,
+			Username:                  t.Username,
+			Password:                  t.Password,
+			FederatedTokenFile:        t.FederatedTokenFile,
+			IdentityResourceID:        t.IdentityResourceID,
+		},
+		LoginHint:   t.LoginHint,
+		RedirectURL: t.RedirectURL,
+		Timeout:     t.Timeout,
+		UserPresent: true,
+	}
+	if t.Subscription != "" || t.PipelinesConnectionID != "" {
+		req.Extra = map[string]string{}
+		if t.Subscription != "" {
+			req.Extra["subscription"] = t.Subscription
+		}
+		if t.PipelinesConnectionID != "" {
+			req.Extra["service_connection_id"] = t.PipelinesConnectionID
+		}
+	}
+	key := cache.Key{
+		LoginMode:     t.LoginMode,
+		AuthorityHost: authority,
+		TenantID:      t.TenantID,
+		ClientID:      t.ClientID,
+		ServerID:      server,
+		Legacy:        t.Legacy,
+		Account:       account,
+		Extra:         t.FederatedTokenFile + "|" + t.Subscription,
+	}
+	return req, key, audience
+}
+
+// startProvider finds and starts the provider for mode and checks it
+// really serves that mode.
+func startProvider(ctx context.Context, f *Factory, mode string) (*provider.Process, error) {
+	cand, err := f.Search().Find(mode)
+	if err != nil {
+		return nil, err
+	}
+	startTimeout := provider.DefaultStartTimeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < startTimeout {
+		startTimeout = max(time.Until(dl), time.Millisecond)
+	}
+	proc, err := provider.Start(cand, provider.Options{Logger: f.Logger(), StartTimeout: startTimeout})
+	if err != nil {
+		return nil, err
+	}
+	info, err := proc.Describe(ctx)
+	if err != nil {
+		proc.Abort()
+		return nil, err
+	}
+	if !slices.Contains(info.LoginModes, mode) {
+		proc.Close()
+		return nil, fmt.Errorf("provider %s (%s) serves %s, not %s: reinstall it", cand.Mode, cand.Path, strings.Join(info.LoginModes, ", "), mode)
+	}
+	f.Logger().Debug("provider started", "mode", mode, "path", cand.Path, "name", info.Name, "version", info.Version)
+	return proc, nil
+}

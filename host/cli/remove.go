@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubelogin-dev/kubelogin/host/cache"
+)
+
+// RemoveOptions are the settings of remove-tokens and remove-cache-dir.
+type RemoveOptions struct {
+	f        *Factory
+	CacheDir string
+}
+
+// NewCmdRemoveTokens builds remove-tokens (the AKS docs' name) or
+// remove-cache-dir (upstream's current name); both do the same.
+func NewCmdRemoveTokens(f *Factory, runF func(*RemoveOptions) error, name string) *cobra.Command {
+	o := &RemoveOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   name,
+		Short: "Remove the tokens and sign-in state kubelogin cached",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if runF != nil {
+				return runF(o)
+			}
+			return RunRemoveTokens(o)
+		},
+	}
+	cmd.Flags().StringVar(&o.CacheDir, "cache-dir", "", "token cache directory (default $KUBECACHEDIR, else ~/.kube/cache/kubelogin)")
+	cmd.Flags().StringVar(&o.CacheDir, "token-cache-dir", "", "alias of --cache-dir")
+	_ = cmd.Flags().MarkHidden("token-cache-dir")
+	return cmd
+}
+
+// RunRemoveTokens removes what kubelogin stored and says what it removed.
+func RunRemoveTokens(o *RemoveOptions) error {
+	f := o.f
+	home, _ := f.HomeDir()
+	dir, err := cache.ResolveDir(o.CacheDir, f.env, home)
+	if err != nil {
+		return err
+	}
+	removed, kept, err := cache.RemoveAll(dir)
+	for _, r := range removed {
+		fmt.Fprintf(f.IO.ErrOut, "removed %s\n", r)
+	}
+	for _, k := range kept {
+		fmt.Fprintf(f.IO.ErrOut, "kept %s: kubelogin did not create it\n", k)
+	}
+	if err != nil {
+		return fmt.Errorf("removing cached tokens in %s: %w", dir, err)
+	}
+	if len(removed) == 0 {
+		fmt.Fprintf(f.IO.ErrOut, "nothing to remove in %s\n", dir)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+// Package provider finds provider binaries, starts them through go-plugin
+// and stops them again, leaving no process or socket behind.
+package provider
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// BinaryPrefix is how provider executables are named: the rest of the name
+// is the login mode they serve.
+const BinaryPrefix = "kubelogin-provider-"
+
+// PathEnv lists extra directories to search, like PATH.
+const PathEnv = "KUBELOGIN_PROVIDER_PATH"
+
+// Candidate is one provider binary found on disk.
+type Candidate struct {
+	Mode   string // from the file name
+	Path   string
+	Source string // where it was found: "kubelogin's directory", KUBELOGIN_PROVIDER_PATH or PATH
+}
+
+// Search is where discovery looks, in order.
+type Search struct {
+	ExecutableDir string // directory of the kubelogin binary, symlinks resolved
+	ProviderPath  string // value of KUBELOGIN_PROVIDER_PATH
+	Path          string // value of PATH
+}
+
+// SystemSearch is the search order of a normal run: the directory holding
+// the real kubelogin binary (package managers symlink it into PATH), then
+// KUBELOGIN_PROVIDER_PATH, then PATH.
+func SystemSearch() Search {
+	s := Search{ProviderPath: os.Getenv(PathEnv), Path: os.Getenv("PATH")}
+	if exe, err := os.Executable(); err == nil {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = real
+		}
+		s.ExecutableDir = filepath.Dir(exe)
+	}
+	return s
+}
+
+type dir struct{ path, source string }
+
+func (s Search) dirs() []dir {
+	var out []dir
+	if s.ExecutableDir != "" {
+		out = append(out, dir{s.ExecutableDir, "kubelogin's directory"})
+	}
+	for _, p := range filepath.SplitList(s.ProviderPath) {
+		if p != "" {
+			out = append(out, dir{p, PathEnv})
+		}
+	}
+	for _, p := range filepath.SplitList(s.Path) {
+		if p != "" {
+			out = append(out, dir{p, "PATH"})
+		}
+	}
+	return out
+}
+
+// All lists every provider found, one per mode: the first in search order
+// wins, as with PATH.
+func (s Search) All() []Candidate {
+	seen := map[string]bool{}
+	var out []Candidate
+	for _, d := range s.dirs() {
+		entries, err := os.ReadDir(d.path)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			mode, ok := modeOf(e.Name())
+			if !ok || seen[mode] {
+				continue
+			}
+			p := filepath.Join(d.path, e.Name())
+			if !isExecutable(p) {
+				continue
+			}
+			seen[mode] = true
+			out = append(out, Candidate{Mode: mode, Path: p, Source: d.source})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Mode < out[j].Mode })
+	return out
+}
+
+// Find returns the provider for mode, or an error listing what was found.
+func (s Search) Find(mode string) (Candidate, error) {
+	for _, d := range s.dirs() {
+		p := filepath.Join(d.path, BinaryPrefix+mode+exeSuffix)
+		if isExecutable(p) {
+			return Candidate{Mode: mode, Path: p, Source: d.source}, nil
+		}
+	}
+	var found []string
+	for _, c := range s.All() {
+		found = append(found, c.Mode)
+	}
+	list := "none"
+	if len(found) > 0 {
+		list = strings.Join(found, ", ")
+	}
+	return Candidate{}, &NotFoundError{Mode: mode, Found: list}
+}
+
+// NotFoundError says which login mode has no provider and which exist.
+type NotFoundError struct {
+	Mode  string
+	Found string
+}
+
+func (e *NotFoundError) Error() string {
+	return "no provider for login mode " + e.Mode + "; found: " + e.Found +
+		" (install " + BinaryPrefix + e.Mode + " next to kubelogin, or in a directory listed in " + PathEnv + ")"
+}
+
+func modeOf(name string) (string, bool) {
+	if !strings.HasPrefix(name, BinaryPrefix) {
+		return "", false
+	}
+	mode := strings.TrimSuffix(strings.TrimPrefix(name, BinaryPrefix), exeSuffix)
+	if mode == "" || strings.ContainsAny(mode, ".") {
+		return "", false
+	}
+	return mode, true
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && isExecMode(fi.Mode())
+}

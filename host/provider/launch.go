@@ -1,0 +1,209 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/kubelogin-dev/kubelogin/sdk"
+)
+
+// DefaultStartTimeout bounds a provider's start-up handshake.
+const DefaultStartTimeout = 20 * time.Second
+
+// Options tune how providers are started.
+type Options struct {
+	// Logger receives the provider's log lines; nil discards them.
+	Logger hclog.Logger
+	// StartTimeout bounds the handshake; zero means DefaultStartTimeout.
+	StartTimeout time.Duration
+}
+
+// Process is one running provider.
+type Process struct {
+	Candidate Candidate
+
+	client  *plugin.Client
+	cmd     *exec.Cmd
+	rpc     *sdk.Client
+	sink    *logSink
+	sockDir string
+	timeout time.Duration
+}
+
+// Start launches the provider and completes the go-plugin handshake.
+func Start(c Candidate, opts Options) (*Process, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	level := logger.GetLevel()
+	if level == hclog.NoLevel || level == hclog.Off {
+		level = hclog.Error
+	}
+	timeout := opts.StartTimeout
+	if timeout == 0 {
+		timeout = DefaultStartTimeout
+	}
+	sockDir, err := os.MkdirTemp("", "kubelogin-provider-")
+	if err != nil {
+		return nil, fmt.Errorf("creating a private socket directory: %w", err)
+	}
+	cmd := exec.Command(c.Path)
+	cmd.Env = providerEnv(
+		sdk.LogLevelEnv+"="+level.String(),
+		plugin.EnvUnixSocketDir+"="+sockDir,
+	)
+	p := &Process{
+		Candidate: c,
+		cmd:       cmd,
+		sink:      &logSink{logger: logger.Named(c.Mode)},
+		sockDir:   sockDir,
+		timeout:   timeout,
+	}
+	p.client = plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		VersionedPlugins: sdk.PluginSets(nil),
+		Cmd:              cmd,
+		SkipHostEnv:      true,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		// go-plugin's own log parsing can panic on malformed lines; it is
+		// skipped only with the logger off, so our sink parses instead.
+		Logger:       hclog.New(&hclog.LoggerOptions{Level: hclog.Off}),
+		Stderr:       p.sink,
+		StartTimeout: timeout,
+	})
+	rpcClient, err := p.client.Client()
+	if err != nil {
+		p.Abort()
+		return nil, p.startError(err)
+	}
+	raw, err := rpcClient.Dispense(sdk.PluginName)
+	if err != nil {
+		p.Abort()
+		return nil, fmt.Errorf("provider %s (%s) does not serve the kubelogin provider protocol: %s", c.Mode, c.Path, firstLine(err.Error()))
+	}
+	rpc, ok := raw.(*sdk.Client)
+	if !ok {
+		p.Abort()
+		return nil, fmt.Errorf("provider %s (%s) returned an unexpected client type %T", c.Mode, c.Path, raw)
+	}
+	p.rpc = rpc
+	return p, nil
+}
+
+func (p *Process) startError(err error) error {
+	c := p.Candidate
+	msg := err.Error()
+	exited := strings.Contains(msg, "plugin exited before we could connect") ||
+		strings.Contains(msg, "Failed to read any lines from plugin's stdout")
+	switch {
+	case strings.Contains(strings.ToLower(msg), "incompatible api version"):
+		return fmt.Errorf("provider %s (%s) speaks another protocol version than this kubelogin (%d): install a provider built for this kubelogin release", c.Mode, c.Path, sdk.ProtocolVersion)
+	case exited:
+		p.waitExit()
+		if last := p.sink.lastError(); last != "" {
+			return fmt.Errorf("provider %s (%s) exited during start-up: %s", c.Mode, c.Path, last)
+		}
+		return fmt.Errorf("provider %s (%s) exited during start-up without a message: check that it is a kubelogin provider built with sdk.Serve", c.Mode, c.Path)
+	case strings.Contains(msg, "Unrecognized remote plugin message"):
+		return fmt.Errorf("provider %s (%s) wrote to stdout before its handshake (%q): it must use sdk.Serve and never print to stdout", c.Mode, c.Path, unrecognized(msg))
+	case strings.Contains(msg, "timeout while waiting for plugin to start"):
+		return fmt.Errorf("provider %s (%s) did not start within %s: it must call sdk.Serve before doing any slow work", c.Mode, c.Path, p.timeout.Round(100*time.Millisecond))
+	}
+	return fmt.Errorf("starting provider %s (%s): %s", c.Mode, c.Path, firstLine(msg))
+}
+
+// Describe asks the provider who it is.
+func (p *Process) Describe(ctx context.Context) (sdk.Info, error) {
+	info, err := p.rpc.Describe(ctx)
+	if err != nil {
+		return info, p.rpcError(ctx, err)
+	}
+	return info, nil
+}
+
+// GetToken runs one request; provider failures keep their *sdk.Error, and
+// transport failures become one line naming the provider.
+func (p *Process) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
+	tok, err := p.rpc.GetToken(ctx, req, ui)
+	if err != nil {
+		var se *sdk.Error
+		if errors.As(err, &se) {
+			return nil, err
+		}
+		return nil, p.rpcError(ctx, err)
+	}
+	return tok, nil
+}
+
+func (p *Process) rpcError(ctx context.Context, err error) error {
+	c := p.Candidate
+	if ctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded || status.Code(err) == codes.Canceled {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded {
+			return &sdk.Error{Code: sdk.CodeCancelled, Message: fmt.Sprintf("provider %s did not answer within the time allowed: raise --timeout if signing in takes longer", c.Mode)}
+		}
+		return &sdk.Error{Code: sdk.CodeCancelled, Message: "cancelled"}
+	}
+	if p.client.Exited() || status.Code(err) == codes.Unavailable {
+		p.waitExit()
+		if last := p.sink.lastError(); last != "" {
+			return fmt.Errorf("provider %s (%s) crashed: %s", c.Mode, c.Path, last)
+		}
+		return fmt.Errorf("provider %s (%s) stopped unexpectedly: %s", c.Mode, c.Path, firstLine(status.Convert(err).Message()))
+	}
+	return fmt.Errorf("provider %s (%s): %s", c.Mode, c.Path, firstLine(status.Convert(err).Message()))
+}
+
+// waitExit gives a dying provider a moment to flush its last stderr lines.
+func (p *Process) waitExit() {
+	deadline := time.Now().Add(time.Second)
+	for !p.client.Exited() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Close stops the provider gracefully and removes its socket directory.
+func (p *Process) Close() {
+	p.client.Kill()
+	_ = os.RemoveAll(p.sockDir)
+}
+
+// Abort kills the provider at once, for timeouts and interrupts where a
+// graceful stop could wait on a hung provider.
+func (p *Process) Abort() {
+	if p.cmd.Process != nil {
+		_ = p.cmd.Process.Kill()
+	}
+	p.Close()
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return strings.TrimSpace(s[:i])
+	}
+	return s
+}
+
+func unrecognized(msg string) string {
+	const marker = "Unrecognized remote plugin message:"
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return ""
+	}
+	s := firstLine(msg[i+len(marker):])
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return s
+}
