@@ -30,7 +30,7 @@ func (s *logSink) Write(p []byte) (int, error) {
 	for {
 		i := bytes.IndexByte(s.partial, '\n')
 		if i < 0 {
-			if len(s.partial) > maxLine {
+			for len(s.partial) > maxLine {
 				s.line(s.partial[:maxLine])
 				s.partial = s.partial[maxLine:]
 			}
