@@ -1,0 +1,83 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+)
+
+// Cache is an opened cache directory. A disabled Cache (see Open) turns every operation into a harmless
+// no-op, so callers need no second code path when storage is unavailable. Safe for concurrent use.
+type Cache struct {
+	dir     string
+	enabled bool
+	warn    func(string)
+
+	mu     sync.Mutex
+	warned map[string]bool // paths already warned about, so one bad file yields one line per process
+}
+
+// Open prepares dir for use and never fails: get-token must work without a cache (Azure/kubelogin#642,
+// #762). It creates dir with mode 0700, tightens a looser mode, and checks that it can write there. On any
+// problem it returns a disabled Cache and calls warn once with a one-line message saying what is wrong and
+// how to fix it. warn may be nil.
+//
+// Open does only a few metadata system calls, because it runs on every kubectl invocation.
+func Open(dir string, warn func(msg string)) *Cache {
+	if warn == nil {
+		warn = func(string) {}
+	}
+	c := &Cache{dir: dir, warn: warn, warned: map[string]bool{}}
+	if err := prepareDir(dir); err != nil {
+		warn(fmt.Sprintf("token cache disabled: %v; set --cache-dir or %s to a directory you own and can write", err, EnvCacheDir))
+		return c
+	}
+	c.enabled = true
+	return c
+}
+
+// Enabled reports whether the cache stores anything, for `kubelogin status` and for callers that want to
+// say why every call signs in again.
+func (c *Cache) Enabled() bool { return c.enabled }
+
+// Dir is the cache directory, for status and removal messages.
+func (c *Cache) Dir() string { return c.dir }
+
+// prepareDir makes dir a private, writable directory.
+func prepareDir(dir string) error {
+	if dir == "" {
+		return errors.New("no cache directory was given")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	if tooOpen(fi.Mode()) {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("%s is accessible to other users (mode %04o) and cannot be made private: %w", dir, fi.Mode().Perm(), err)
+		}
+	}
+	if err := checkWritable(dir); err != nil {
+		return fmt.Errorf("%s is not writable: %w", dir, err)
+	}
+	return nil
+}
+
+// warnOnce reports a problem with path at most once per Cache, so the re-read after taking a lock does not
+// repeat a warning the first read already gave.
+func (c *Cache) warnOnce(path, msg string) {
+	c.mu.Lock()
+	seen := c.warned[path]
+	c.warned[path] = true
+	c.mu.Unlock()
+	if !seen {
+		c.warn(msg)
+	}
+}

@@ -1,0 +1,18 @@
+// Package cache is the host's on-disk token cache.
+//
+// kubectl runs `kubelogin get-token` on every invocation, so a cache hit must be cheap and must not start a
+// provider: this package therefore imports only the standard library, gofrs/flock and golang.org/x/sys.
+//
+// Layout of a cache directory (0700):
+//
+//	<id>.json             one entry per Key (0600): token, expiry and the provider's opaque state
+//	<id>.lock             per-key lock file (flock), records the PID of the holder
+//	<id>.json.tmp-<n>     temp file of an in-flight atomic write; swept by Put once stale
+//
+// where <id> is Key.ID, a fixed-length hex digest, so file names never depend on user input.
+//
+// Reliability rules: a corrupt, foreign or unreadable entry is a miss with one warning, never a failure;
+// a directory that cannot be used makes the cache disabled (one warning) instead of failing get-token;
+// writes are atomic, so a crash leaves either the old or the new entry. Token and state contents never
+// appear in errors or warnings.
+package cache

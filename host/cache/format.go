@@ -1,0 +1,83 @@
+package cache
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The on-disk marker: kind tells our entries from any other JSON file, version lets a future format be
+// recognised (and treated as a miss) instead of misread.
+const (
+	fileKind    = "kubelogin-cache-entry"
+	fileVersion = 1
+)
+
+// maxEntrySize bounds what Get reads, so a stray huge file cannot stall every kubectl call. Real entries
+// (token plus a serialised MSAL cache) are a few kilobytes.
+const maxEntrySize = 8 << 20
+
+// entryFile is the JSON document of one entry file.
+type entryFile struct {
+	Kind    string `json:"kind"`
+	Version int    `json:"version"`
+	Entry
+}
+
+// fileHeader reads only the marker, to classify a file whose body does not decode.
+type fileHeader struct {
+	Kind    string `json:"kind"`
+	Version int    `json:"version"`
+}
+
+// encodeEntry builds the file contents for e stored under k, without modifying e.
+func encodeEntry(k Key, e *Entry, now time.Time) ([]byte, error) {
+	f := entryFile{Kind: fileKind, Version: fileVersion, Entry: *e}
+	f.ID = k.ID()
+	f.LoginMode, f.AuthorityHost, f.TenantID = k.LoginMode, k.AuthorityHost, k.TenantID
+	f.ClientID, f.ServerID, f.Account = k.ClientID, k.ServerID, k.Account
+	f.Legacy, f.PoP = k.Legacy, k.PoPKeyID != ""
+	if f.WrittenAt.IsZero() {
+		f.WrittenAt = now
+	}
+	f.ExpiresAt, f.WrittenAt = f.ExpiresAt.UTC(), f.WrittenAt.UTC()
+	data, err := json.Marshal(&f)
+	if err != nil {
+		return nil, fmt.Errorf("encoding cache entry: %w", err)
+	}
+	return data, nil
+}
+
+// decodeEntry parses an entry file expected to hold key id. Its errors say what is wrong with the file in
+// words and never quote the contents, which are secrets.
+func decodeEntry(data []byte, id string) (*Entry, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("the file is empty")
+	}
+	var f entryFile
+	err := json.Unmarshal(data, &f)
+	if err != nil {
+		if _, ok := errors.AsType[*json.SyntaxError](err); ok {
+			return nil, errors.New("the file is not valid JSON (truncated or corrupt)")
+		}
+		// Well-formed JSON of another shape: ours in another version, or a foreign file.
+		var h fileHeader
+		if json.Unmarshal(data, &h) != nil {
+			h = fileHeader{}
+		}
+		f.Kind, f.Version = h.Kind, h.Version
+	}
+	switch {
+	case f.Kind != fileKind:
+		return nil, errors.New("the file is not a kubelogin cache entry")
+	case f.Version != fileVersion:
+		return nil, fmt.Errorf("the entry has format version %d; this kubelogin reads version %d", f.Version, fileVersion)
+	case err != nil:
+		return nil, errors.New("the entry is malformed")
+	case f.ID != id:
+		return nil, errors.New("the entry belongs to another key (copied or renamed file)")
+	}
+	return &f.Entry, nil
+}
