@@ -17,7 +17,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/kubelogin ./host
 	@for p in $(PROVIDERS); do \
 		echo "building kubelogin-provider-$$p"; \
-		CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/kubelogin-provider-$$p ./providers/$$p || exit 1; \
+		CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS) -X main.version=$(VERSION)" -o $(BIN)/kubelogin-provider-$$p ./providers/$$p || exit 1; \
 	done
 	$(GO) build -o $(BIN)/kubelogin-testenv ./internal/cmd/testenv
 

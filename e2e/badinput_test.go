@@ -107,3 +107,18 @@ func assertNoLeftovers(t *testing.T, tmp string) {
 		t.Errorf("socket directories left behind: %v", left)
 	}
 }
+
+// TestLongTempDir: socket paths are limited to ~104 bytes, so a long TMPDIR
+// must not keep providers from starting.
+func TestLongTempDir(t *testing.T) {
+	env := withTestProviders(baseEnv(t))
+	long := filepath.Join(t.TempDir(), strings.Repeat("d", 80))
+	if err := os.MkdirAll(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env = append(env, "TMPDIR="+long)
+	r := run(t, env, "kubelogin", "get-token", "-l", "fake", "--server-id", "s")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+}

@@ -133,9 +133,15 @@ func fileExists(p string) bool {
 func baseEnv(t *testing.T) []string {
 	t.Helper()
 	home := t.TempDir()
+	// A short TMPDIR, as most users have; long ones are covered separately.
+	tmp, err := os.MkdirTemp("/tmp", "kl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
 	return []string{
 		"HOME=" + home,
-		"TMPDIR=" + t.TempDir(),
+		"TMPDIR=" + tmp,
 		"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
 	}
 }

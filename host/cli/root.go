@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-//CONVERT	"github.com/kubelogin-dev/kubelogin/host/convert"
+	"github.com/kubelogin-dev/kubelogin/host/convert"
 )
 
 // NewRootCmd builds the kubelogin command tree.
@@ -35,7 +35,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 
 	root.AddCommand(
 		NewCmdGetToken(f, nil),
-//CONVERT		convert.NewCmd(f.IO, nil),
+		convert.NewCmd(f.IO, nil),
 		NewCmdRemoveTokens(f, nil, "remove-tokens"),
 		NewCmdRemoveTokens(f, nil, "remove-cache-dir"),
 		NewCmdProviders(f),

@@ -65,10 +65,12 @@ func TestApplyEnvPrecedence(t *testing.T) {
 			},
 		},
 		{
-			name:  "spn certificate from env",
-			args:  []string{"-l", "spn", "--client-id", "aks"},
-			env:   map[string]string{"AZURE_CLIENT_ID": "cert-id", "AZURE_CLIENT_CERTIFICATE_PATH": "/c.pfx", "AZURE_CLIENT_CERTIFICATE_PASSWORD": "pw"},
-			check: func(o *Token) string { return expect(o.ClientID, "cert-id") + expect(o.ClientCertificate, "/c.pfx") + expect(o.ClientCertificatePassword, "pw") },
+			name: "spn certificate from env",
+			args: []string{"-l", "spn", "--client-id", "aks"},
+			env:  map[string]string{"AZURE_CLIENT_ID": "cert-id", "AZURE_CLIENT_CERTIFICATE_PATH": "/c.pfx", "AZURE_CLIENT_CERTIFICATE_PASSWORD": "pw"},
+			check: func(o *Token) string {
+				return expect(o.ClientID, "cert-id") + expect(o.ClientCertificate, "/c.pfx") + expect(o.ClientCertificatePassword, "pw")
+			},
 		},
 		{
 			name:  "terraform variables only with --use-azurerm-env-vars",
@@ -89,10 +91,12 @@ func TestApplyEnvPrecedence(t *testing.T) {
 			check: func(o *Token) string { return expect(o.TenantID, "flag-t") },
 		},
 		{
-			name:  "workload identity env",
-			args:  []string{"-l", "workloadidentity"},
-			env:   map[string]string{"AZURE_CLIENT_ID": "wi", "AZURE_TENANT_ID": "t", "AZURE_FEDERATED_TOKEN_FILE": "/var/run/token", "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com/"},
-			check: func(o *Token) string { return expect(o.FederatedTokenFile, "/var/run/token") + expect(o.AuthorityHost, "https://login.microsoftonline.com/") },
+			name: "workload identity env",
+			args: []string{"-l", "workloadidentity"},
+			env:  map[string]string{"AZURE_CLIENT_ID": "wi", "AZURE_TENANT_ID": "t", "AZURE_FEDERATED_TOKEN_FILE": "/var/run/token", "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com/"},
+			check: func(o *Token) string {
+				return expect(o.FederatedTokenFile, "/var/run/token") + expect(o.AuthorityHost, "https://login.microsoftonline.com/")
+			},
 		},
 		{
 			name:  "federated token file env ignored by other modes",
@@ -101,10 +105,12 @@ func TestApplyEnvPrecedence(t *testing.T) {
 			check: func(o *Token) string { return expect(o.FederatedTokenFile, "") },
 		},
 		{
-			name:  "pipelines variables fill only empty values",
-			args:  []string{"-l", "azurepipelines", "--tenant-id", "flag-t"},
-			env:   map[string]string{"AZURESUBSCRIPTION_CLIENT_ID": "pipe-id", "AZURESUBSCRIPTION_TENANT_ID": "pipe-t", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID": "conn"},
-			check: func(o *Token) string { return expect(o.ClientID, "pipe-id") + expect(o.TenantID, "flag-t") + expect(o.PipelinesConnectionID, "conn") },
+			name: "pipelines variables fill only empty values",
+			args: []string{"-l", "azurepipelines", "--tenant-id", "flag-t"},
+			env:  map[string]string{"AZURESUBSCRIPTION_CLIENT_ID": "pipe-id", "AZURESUBSCRIPTION_TENANT_ID": "pipe-t", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID": "conn"},
+			check: func(o *Token) string {
+				return expect(o.ClientID, "pipe-id") + expect(o.TenantID, "flag-t") + expect(o.PipelinesConnectionID, "conn")
+			},
 		},
 		{
 			name:  "AZURE_CLI_TIMEOUT applies without --timeout",

@@ -54,7 +54,7 @@ func Start(c Candidate, opts Options) (*Process, error) {
 	if timeout == 0 {
 		timeout = DefaultStartTimeout
 	}
-	sockDir, err := os.MkdirTemp("", "kubelogin-provider-")
+	sockDir, err := os.MkdirTemp(socketBase(), "kubelogin-provider-")
 	if err != nil {
 		return nil, fmt.Errorf("creating a private socket directory: %w", err)
 	}
@@ -185,6 +185,21 @@ func (p *Process) Abort() {
 		_ = p.cmd.Process.Kill()
 	}
 	p.Close()
+}
+
+// socketBase picks a directory for the provider's Unix socket whose path
+// stays well under the 104-108 byte limit of socket addresses; a long
+// TMPDIR (macOS, test runners) would make the provider fail to listen.
+func socketBase() string {
+	for _, d := range []string{os.TempDir(), os.Getenv("XDG_RUNTIME_DIR"), "/tmp"} {
+		if d == "" || len(d) > 60 {
+			continue
+		}
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+	}
+	return os.TempDir()
 }
 
 func firstLine(s string) string {

@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -48,6 +49,11 @@ func (s *logSink) line(b []byte) {
 	}
 	level, msg, fields := parseLine(text)
 	s.logger.Log(level, msg, fields...)
+	for i := 0; i+1 < len(fields); i += 2 {
+		if fields[i] == "error" {
+			msg = fmt.Sprintf("%s: %v", msg, fields[i+1])
+		}
+	}
 	s.tail = append(s.tail, msg)
 	if len(s.tail) > 20 {
 		s.tail = s.tail[1:]

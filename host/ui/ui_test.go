@@ -25,7 +25,9 @@ func TestTerminal(t *testing.T) {
 		},
 		{
 			name: "device code without message",
-			do:   func(t *Terminal) error { return t.DeviceCode(sdk.DeviceCode{VerificationURI: "https://x/device", UserCode: "XYZ"}) },
+			do: func(t *Terminal) error {
+				return t.DeviceCode(sdk.DeviceCode{VerificationURI: "https://x/device", UserCode: "XYZ"})
+			},
 			want: "To sign in, use a web browser to open the page https://x/device and enter the code XYZ to authenticate.\n",
 		},
 		{

@@ -1,0 +1,125 @@
+package convert
+
+import (
+	"go.yaml.in/yaml/v3"
+
+	"github.com/kubelogin-dev/kubelogin/host/options"
+)
+
+const (
+	apiV1      = "client.authentication.k8s.io/v1"
+	apiV1beta1 = "client.authentication.k8s.io/v1beta1"
+	// installHint is what kubectl prints when the command is not found.
+	installHint = "kubelogin is not installed which is required to connect to AAD enabled cluster. To learn more, please go to https://github.com/kubelogin-dev/kubelogin"
+)
+
+// newUserValue is the converted user: the old mapping with the azure
+// auth-provider removed and a new exec block in place of the old one.
+// Other keys of the user stay as they were.
+func newUserValue(old *yaml.Node, a auth, exec *yaml.Node) *yaml.Node {
+	out := mapNode()
+	placed := false
+	if old = deref(old); !isNull(old) {
+		for i := 0; i+1 < len(old.Content); i += 2 {
+			key := scalarString(old.Content[i])
+			// Another auth-provider next to a kubelogin exec is not ours to drop.
+			if key != "exec" && (key != "auth-provider" || a.provider == nil) {
+				out.Content = append(out.Content, old.Content[i], old.Content[i+1])
+				continue
+			}
+			if !placed {
+				out.Content = append(out.Content, strNode("exec"), exec)
+				placed = true
+			}
+		}
+	}
+	if !placed {
+		out.Content = append(out.Content, strNode("exec"), exec)
+	}
+	return out
+}
+
+// newExec builds the exec block kubectl runs. It keeps from an existing
+// kubelogin exec the command path, a v1 or v1beta1 apiVersion, a non-empty
+// installHint, a valid interactiveMode, provideClusterInfo and env entries
+// that are not kubelogin's own settings.
+func newExec(a auth, mode string, args []string, azureConfigDir string) *yaml.Node {
+	get := func(key string) *yaml.Node {
+		if a.exec == nil {
+			return nil
+		}
+		_, v := mapGet(a.exec.node, key)
+		return v
+	}
+	pairs := []*yaml.Node{}
+	put := func(key string, v *yaml.Node) { pairs = append(pairs, strNode(key), v) }
+
+	api := get("apiVersion")
+	if s := scalarString(api); s != apiV1 && s != apiV1beta1 {
+		api = strNode(apiV1beta1)
+	}
+	put("apiVersion", api)
+	argNodes := make([]*yaml.Node, len(args))
+	for i, s := range args {
+		argNodes[i] = strNode(s)
+	}
+	put("args", seqNode(argNodes...))
+	cmd := get("command")
+	if cmd == nil {
+		cmd = strNode("kubelogin")
+	}
+	put("command", cmd)
+	if env := execEnv(a, mode, azureConfigDir); len(env) > 0 {
+		put("env", seqNode(env...))
+	}
+	hint := get("installHint")
+	if scalarString(hint) == "" {
+		hint = strNode(installHint)
+	}
+	put("installHint", hint)
+	im := get("interactiveMode")
+	switch scalarString(im) {
+	case "Never", "IfAvailable", "Always":
+		put("interactiveMode", im)
+	default:
+		if scalarString(api) == apiV1 { // required by kubectl for v1
+			put("interactiveMode", strNode("IfAvailable"))
+		}
+	}
+	pci := get("provideClusterInfo")
+	if s := scalarString(pci); s != "true" && s != "false" {
+		pci = boolNode(false)
+	}
+	put("provideClusterInfo", pci)
+	return mapNode(pairs...)
+}
+
+// execEnv keeps the existing env entries except AAD_LOGIN_METHOD, which
+// would override the --login just written, and AZURE_CONFIG_DIR, which
+// only azurecli uses: set from --azure-config-dir, else kept.
+func execEnv(a auth, mode, azureConfigDir string) []*yaml.Node {
+	var out []*yaml.Node
+	placed := false
+	dirEntry := func() *yaml.Node {
+		return mapNode(strNode("name"), strNode("AZURE_CONFIG_DIR"), strNode("value"), strNode(azureConfigDir))
+	}
+	if a.exec != nil {
+		for _, e := range a.exec.env {
+			switch {
+			case e.name == "AAD_LOGIN_METHOD":
+			case e.name == "AZURE_CONFIG_DIR" && mode != options.AzureCLI:
+			case e.name == "AZURE_CONFIG_DIR" && azureConfigDir != "":
+				if !placed {
+					out = append(out, dirEntry())
+					placed = true
+				}
+			default:
+				out = append(out, e.node)
+			}
+		}
+	}
+	if mode == options.AzureCLI && azureConfigDir != "" && !placed {
+		out = append(out, dirEntry())
+	}
+	return out
+}

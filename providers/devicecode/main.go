@@ -1,0 +1,71 @@
+// Command kubelogin-provider-devicecode serves the "devicecode" login mode:
+// the user signs in on any device with a browser by entering a code. The
+// MSAL token cache (or, with --legacy, the v1 refresh token) travels to the
+// host as provider state, so later runs refresh without a prompt.
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
+	"github.com/kubelogin-dev/kubelogin/sdk"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() { sdk.Serve(provider{}) }
+
+type provider struct {
+	// httpClient replaces the default client in this package's tests, which
+	// run GetToken in-process against a TLS fake.
+	httpClient *http.Client
+}
+
+func (provider) Describe() sdk.Info {
+	return sdk.Info{
+		Name:         "devicecode",
+		Version:      version,
+		LoginModes:   []string{"devicecode"},
+		Capabilities: sdk.Capabilities{Interactive: true, Legacy: true, Stateful: true},
+	}
+}
+
+// GetToken does not refuse when req.UserPresent is false: the code is
+// entered in a browser anywhere, not on this terminal, so whoever reads the
+// host's stderr can complete it.
+func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
+	if err := validate(req); err != nil {
+		return nil, err
+	}
+	auth, err := authority.URL(req.AuthorityHost, req.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	client := p.httpClient
+	if client == nil {
+		client = httpclient.New()
+	}
+	sdk.Logger().Debug("requesting user token", "tenant", req.TenantID, "client", req.ClientID,
+		"legacy", req.Legacy, "state", len(req.State) > 0)
+	if req.Legacy {
+		return legacyToken(ctx, req, auth, client, ui)
+	}
+	return msalToken(ctx, req, auth, client, ui)
+}
+
+func validate(req *sdk.Request) error {
+	switch {
+	case req.ClientID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no client ID: set --client-id, AAD_SERVICE_PRINCIPAL_CLIENT_ID or AZURE_CLIENT_ID")
+	case req.TenantID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no tenant ID: set --tenant-id or AZURE_TENANT_ID")
+	case req.Legacy && req.Resource == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no resource for a --legacy token: set --server-id")
+	case !req.Legacy && len(req.Scopes) == 0:
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no scope to request: set --server-id")
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kubelogin-dev/kubelogin/providers/internal/fakeentra"
+	"github.com/kubelogin-dev/kubelogin/sdk/providertest"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "devicecode-provider")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "kubelogin-provider-devicecode")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build provider: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// TestConformance runs the built binary through the go-plugin client and
+// carries the state of the first sign-in into a second process.
+func TestConformance(t *testing.T) {
+	f := fakeentra.New(t, fakeentra.Config{PendingPolls: 1, TokenLifetime: time.Minute})
+	first, second := request(f), request(f)
+	providertest.Run(t, binary, providertest.Options{
+		Request: first,
+		Env:     []string{"SSL_CERT_FILE=" + f.CertFile(t)},
+		Cases: []providertest.Case{
+			{Name: "device code sign-in", Request: first, Check: func(t *testing.T, _ *providertest.Provider, r providertest.Result) {
+				if r.Err != nil || r.Count("device_code") != 1 || len(r.Token.State) == 0 || r.Token.Account != fakeentra.Username {
+					t.Fatalf("result = %v, %v, events %v", r.Token, r.Err, r.Events)
+				}
+				second.State = r.Token.State
+			}},
+			{Name: "refresh from state in a new process", Request: second, Check: func(t *testing.T, _ *providertest.Provider, r providertest.Result) {
+				if r.Err != nil || len(r.Events) != 0 || len(r.Token.State) == 0 {
+					t.Errorf("result = %v, %v, events %v", r.Token, r.Err, r.Events)
+				}
+				if calls := f.Calls(); calls[len(calls)-1] != "/tenant1/oauth2/v2.0/token refresh_token" {
+					t.Errorf("last call = %q, want a refresh_token grant", calls[len(calls)-1])
+				}
+			}},
+		},
+	})
+}

@@ -1,0 +1,84 @@
+// Command kubelogin-provider-spn serves the "spn" login mode: a service
+// principal signs in with a client secret or certificate. Bearer tokens come
+// from azidentity, PoP tokens from MSAL (azidentity cannot ask for them), and
+// --legacy v1 tokens from the v1 endpoint (neither library speaks it).
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
+	"github.com/kubelogin-dev/kubelogin/sdk"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() { sdk.Serve(provider{}) }
+
+type provider struct {
+	// httpClient replaces the default client in this package's tests, which
+	// run GetToken in-process against a TLS fake.
+	httpClient *http.Client
+}
+
+func (provider) Describe() sdk.Info {
+	return sdk.Info{
+		Name:         "spn",
+		Version:      version,
+		LoginModes:   []string{"spn"},
+		Capabilities: sdk.Capabilities{PoP: true, Legacy: true},
+	}
+}
+
+func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {
+	if err := validate(req); err != nil {
+		return nil, err
+	}
+	auth, err := authority.URL(req.AuthorityHost, req.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := loadCredential(req.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	client := p.httpClient
+	if client == nil {
+		client = httpclient.New()
+	}
+	sdk.Logger().Debug("requesting service principal token", "tenant", req.TenantID, "client", req.ClientID,
+		"certificate", cred.cert != nil, "legacy", req.Legacy, "pop", req.PoP != nil)
+	switch {
+	case req.Legacy:
+		return legacyToken(ctx, req, auth, cred, client)
+	case req.PoP != nil:
+		return popToken(ctx, req, auth, cred, client)
+	default:
+		return bearerToken(ctx, req, cred, client)
+	}
+}
+
+// validate names the flag or variable to set for each missing setting.
+func validate(req *sdk.Request) error {
+	c := req.Credentials
+	switch {
+	case req.ClientID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no client ID: set --client-id, AAD_SERVICE_PRINCIPAL_CLIENT_ID or AZURE_CLIENT_ID")
+	case req.TenantID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no tenant ID: set --tenant-id or AZURE_TENANT_ID")
+	case c.ClientSecret == "" && c.ClientCertificatePath == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no client secret or certificate: set --client-secret, AAD_SERVICE_PRINCIPAL_CLIENT_SECRET or AZURE_CLIENT_SECRET, or a certificate with --client-certificate")
+	case req.Legacy && req.PoP != nil:
+		return sdk.Errorf(sdk.CodeInvalidRequest, "PoP tokens cannot be requested with --legacy: v1 tokens are bearer tokens; drop one of --pop-enabled and --legacy")
+	case req.Legacy && req.Resource == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no resource for a --legacy token: set --server-id")
+	case !req.Legacy && len(req.Scopes) == 0:
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no scope to request: set --server-id")
+	case req.PoP != nil && req.PoP.ReqCnf == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "PoP request has no key confirmation (req_cnf)")
+	}
+	return nil
+}

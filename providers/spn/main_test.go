@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/kubelogin-dev/kubelogin/providers/internal/fakeentra"
+	"github.com/kubelogin-dev/kubelogin/sdk"
+	"github.com/kubelogin-dev/kubelogin/sdk/providertest"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "spn-provider")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "kubelogin-provider-spn")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build provider: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// TestConformance runs the built binary through the go-plugin client; the
+// fake is trusted through SSL_CERT_FILE, as a user behind a TLS-inspecting
+// proxy would configure it.
+func TestConformance(t *testing.T) {
+	f := fakeentra.New(t, fakeentra.Config{ClientSecret: secret})
+	good := request(f)
+	good.Credentials.ClientSecret = secret
+	bad := request(f)
+	bad.Credentials.ClientSecret = "wrong-secret-value"
+	providertest.Run(t, binary, providertest.Options{
+		Request: good,
+		Env:     []string{"SSL_CERT_FILE=" + f.CertFile(t)},
+		Cases: []providertest.Case{
+			{Name: "secret", Request: good, Check: func(t *testing.T, _ *providertest.Provider, r providertest.Result) {
+				if r.Err != nil || r.Token.AccessToken == "" || r.Token.TokenType != "Bearer" || len(r.Events) != 0 {
+					t.Errorf("result = %v, %v, events %v", r.Token, r.Err, r.Events)
+				}
+			}},
+			{Name: "wrong secret", Request: bad, Check: func(t *testing.T, _ *providertest.Provider, r providertest.Result) {
+				if sdk.CodeOf(r.Err) != sdk.CodeInvalidClient {
+					t.Errorf("err = %v (%v), want invalid client", r.Err, sdk.CodeOf(r.Err))
+				}
+			}},
+		},
+	})
+}
