@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -157,4 +158,18 @@ func envValue(env []string, key string) string {
 		}
 	}
 	return ""
+}
+
+// tokenOf returns the token of the ExecCredential in stdout.
+func tokenOf(t *testing.T, stdout string) string {
+	t.Helper()
+	var cred struct {
+		Status struct {
+			Token string `json:"token"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &cred); err != nil || cred.Status.Token == "" {
+		t.Fatalf("stdout is not an ExecCredential with a token: %q (%v)", stdout, err)
+	}
+	return cred.Status.Token
 }

@@ -106,7 +106,10 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 	}
 	res, err := p.Acquire(ctx, acquire.Request{Provider: req, Key: key, Audience: audience})
 	if err != nil {
-		if sdk.CodeOf(err) == sdk.CodeCancelled && parent.Err() == nil {
+		if parent.Err() != nil {
+			return errors.New("interrupted before a token was obtained")
+		}
+		if sdk.CodeOf(err) == sdk.CodeCancelled {
 			return fmt.Errorf("no token within --timeout %s: raise --timeout if signing in takes longer", t.Timeout)
 		}
 		return err

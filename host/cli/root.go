@@ -38,6 +38,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		convert.NewCmd(f.IO, nil),
 		NewCmdRemoveTokens(f, nil, "remove-tokens"),
 		NewCmdRemoveTokens(f, nil, "remove-cache-dir"),
+		NewCmdStatus(f, nil),
 		NewCmdProviders(f),
 		NewCmdVersion(f),
 	)

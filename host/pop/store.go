@@ -1,0 +1,175 @@
+package pop
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// FileName is the key file in the cache directory; the cache's RemoveAll
+// knows it, so remove-tokens removes the key with the tokens bound to it.
+const FileName = "pop-key.pem"
+
+// pemType is PKCS#1, as Azure/kubelogin stores its PoP key.
+const pemType = "RSA PRIVATE KEY"
+
+// errCorrupt marks a key file that exists but holds no usable key.
+var errCorrupt = errors.New("not a usable RSA private key")
+
+// LoadOrCreateKey returns the PoP key stored in dir, creating it on first
+// use. It only fails when no key can be generated at all. A non-nil error
+// next to a key is a warning for the user: the stored key was unusable and
+// replaced, or dir cannot hold a key and the returned one lasts only for
+// this process (tokens bound to it then simply miss the cache next run).
+//
+// Concurrent callers, in one process or many, end up with the same key: the
+// file appears atomically and only if absent (hard link of a complete,
+// synced temp file), and a loser of that race loads the winner's key.
+func LoadOrCreateKey(dir string) (*Key, error) {
+	if dir == "" {
+		return ephemeral(errors.New("no directory to store it in"))
+	}
+	k, warning, err := loadOrCreate(dir)
+	if err != nil {
+		return ephemeral(err)
+	}
+	return k, warning
+}
+
+// ephemeral returns an in-memory key with why the stored one is not used.
+func ephemeral(why error) (*Key, error) {
+	k, err := NewKey()
+	if err != nil {
+		return nil, err
+	}
+	return k, fmt.Errorf("PoP key not stored (%w); using a key for this run only, so the next run fetches a new token", why)
+}
+
+func loadOrCreate(dir string) (k *Key, warning, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, FileName)
+	k, err = load(path)
+	switch {
+	case err == nil:
+		return k, tighten(path), nil
+	case errors.Is(err, fs.ErrNotExist):
+		k, err = create(dir, path)
+		return k, nil, err
+	case errors.Is(err, errCorrupt):
+		k, rerr := replace(dir, path)
+		if rerr != nil {
+			return nil, nil, fmt.Errorf("%w; replacing it: %w", err, rerr)
+		}
+		return k, fmt.Errorf("%w; replaced it with a new key", err), nil
+	default:
+		return nil, nil, err
+	}
+}
+
+// load reads the key at path.
+func load(path string) (*Key, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the PoP key: %w", err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil || block.Type != pemType {
+		return nil, fmt.Errorf("the PoP key %s: %w", path, errCorrupt)
+	}
+	priv, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+	if err != nil || priv.N.BitLen() < keyBits {
+		return nil, fmt.Errorf("the PoP key %s: %w", path, errCorrupt)
+	}
+	return newKey(priv), nil
+}
+
+// tighten makes a key file that others can read private again, as the
+// cache does for its entries. Windows permissions are not mode bits.
+func tighten(path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("the PoP key %s is readable by other users (mode %04o) and cannot be made private: %w", path, fi.Mode().Perm(), err)
+	}
+	return nil
+}
+
+// create stores a new key at path unless another process got there first,
+// in which case it uses that process's key.
+func create(dir, path string) (*Key, error) {
+	k, tmp, err := writeTemp(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return load(path)
+		}
+		return nil, fmt.Errorf("storing the PoP key: %w", err)
+	}
+	syncDir(dir)
+	return k, nil
+}
+
+// replace puts a new key over an unusable one, then uses whatever is on
+// disk, so a process that raced it to the same repair shares its key.
+func replace(dir, path string) (*Key, error) {
+	_, tmp, err := writeTemp(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return nil, fmt.Errorf("storing the PoP key: %w", err)
+	}
+	syncDir(dir)
+	return load(path)
+}
+
+// writeTemp generates a key and writes it, synced and 0600, to a temp file
+// in dir (the same file system, so it can be linked or renamed into place).
+func writeTemp(dir string) (*Key, string, error) {
+	k, err := NewKey()
+	if err != nil {
+		return nil, "", err
+	}
+	data := pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: x509.MarshalPKCS1PrivateKey(k.priv)})
+	f, err := os.CreateTemp(dir, FileName+".tmp-*") // CreateTemp makes it 0600
+	if err != nil {
+		return nil, "", fmt.Errorf("storing the PoP key: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return nil, "", fmt.Errorf("storing the PoP key: %w", err)
+	}
+	return k, f.Name(), nil
+}
+
+// syncDir makes the new name durable, so a power loss does not silently
+// swap the key (which would only cost a cache miss: best effort).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}
