@@ -14,6 +14,8 @@ var execModes = []struct {
 }{
 	{name: "v1beta1", apiVersion: "client.authentication.k8s.io/v1beta1"},
 	{name: "v1", apiVersion: "client.authentication.k8s.io/v1", interactiveMode: "IfAvailable"},
+	// No stdin for the plugin: device code must still work (Azure/kubelogin#150).
+	{name: "v1-never", apiVersion: "client.authentication.k8s.io/v1", interactiveMode: "Never"},
 }
 
 // TestKubectlServicePrincipal follows the AKS article: a kubeconfig for -l
