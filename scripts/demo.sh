@@ -31,14 +31,13 @@ done
 [ -s "$work/state.json" ] || { echo "the test environment did not start" >&2; exit 1; }
 
 # What a user with an AKS cluster has: kubelogin on PATH, a kubeconfig from
-# `az aks get-credentials`, and (for this private "cloud") its CA.
+# `az aks get-credentials` (pointing at this private "cloud" and trusting its CA).
 export PATH="$bin:$PATH"
 export KUBECONFIG="$work/kubeconfig"
-export SSL_CERT_FILE="$work/ca.pem"
 export KUBECACHEDIR="$work/cache"
 
 say "The kubeconfig's user, as az aks get-credentials writes it"
-"$kubectl" config view -o jsonpath='{.users[0].user.exec}' && echo
+sed -n '/^users:/,$p' "$KUBECONFIG"
 
 say "kubectl get nodes  (first call: kubelogin shows a device code; the emulator approves it after 3s)"
 "$kubectl" get nodes
@@ -49,10 +48,6 @@ say "kubectl get nodes  (second call: served from kubelogin's cache, no sign-in)
 say "kubectl auth whoami"
 "$kubectl" auth whoami
 
-say "kubelogin status"
-kubelogin status 2>/dev/null || true
-
-say "Requests the emulator saw"
-curl -s --cacert "$SSL_CERT_FILE" "$(sed -n 's/.*"authority_host": *"\([^"]*\)".*/\1/p' "$work/state.json")_emulator/requests/counts" 2>/dev/null || true
-echo
+say "kubelogin status  (what the cache holds; never the token itself)"
+kubelogin status
 say "Done: kubectl was logged in through kubelogin, and the second call needed no sign-in."
