@@ -19,6 +19,10 @@ import (
 // DefaultMargin is how long before expiry a cached token stops being served.
 const DefaultMargin = 5 * time.Minute
 
+// WaitNoticeAfter is how long a process waits for another's lock before
+// telling the user why it is waiting.
+var WaitNoticeAfter = time.Second
+
 // TokenSource fetches a token from a provider; the host starts one lazily,
 // only on a cache miss.
 type TokenSource interface {
@@ -77,9 +81,17 @@ func (p *Pipeline) Acquire(ctx context.Context, r Request) (Result, error) {
 		return p.result(prev, true), nil
 	}
 
+	// Say whom we wait for only when the wait is noticeable: a parallel
+	// refresh takes milliseconds, another process's sign-in takes minutes.
+	var notice *time.Timer
 	unlock, err := c.Lock(ctx, r.Key, func(holder int) {
-		p.Warn(fmt.Sprintf("Waiting for kubelogin process %d, which is getting a token for the same cluster and account...", holder))
+		notice = time.AfterFunc(WaitNoticeAfter, func() {
+			p.Warn(fmt.Sprintf("Waiting for kubelogin process %d, which is getting a token for the same cluster and account...", holder))
+		})
 	})
+	if notice != nil {
+		notice.Stop()
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return Result{}, err

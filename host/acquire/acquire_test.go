@@ -172,3 +172,51 @@ func TestAcquireWithoutCache(t *testing.T) {
 		t.Fatalf("without a cache every call asks the provider, started %d", h.started)
 	}
 }
+
+// TestAcquireWaitsForLockHolder: a second caller waits for the first's
+// lock, says whom it waits for once the wait is noticeable, and then uses
+// the token the first one stored instead of fetching again.
+func TestAcquireWaitsForLockHolder(t *testing.T) {
+	old := WaitNoticeAfter
+	WaitNoticeAfter = 10 * time.Millisecond
+	defer func() { WaitNoticeAfter = old }()
+
+	h := newHarness(t, true, give("srv", time.Hour, "s", time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)))
+	var mu sync.Mutex
+	h.p.Warn = func(msg string) { mu.Lock(); h.warns = append(h.warns, msg); mu.Unlock() }
+	unlock, err := h.p.Cache.Lock(context.Background(), request("srv").Key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := make(chan Result, 1)
+	go func() {
+		r, err := h.p.Acquire(context.Background(), request("srv"))
+		if err != nil {
+			t.Error(err)
+		}
+		res <- r
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(h.warns)
+		mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The holder stores its token while the other waits.
+	tok, _ := give("srv", time.Hour, "s", h.now)(nil)
+	if err := h.p.Cache.Put(request("srv").Key, h.p.entry(request("srv"), tok)); err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	r := <-res
+	if !r.FromCache || h.started != 0 {
+		t.Fatalf("the waiter fetched itself (started %d) instead of using the holder's token", h.started)
+	}
+	if len(h.warns) != 1 || !strings.Contains(h.warns[0], "Waiting for kubelogin process") {
+		t.Fatalf("warnings = %q", h.warns)
+	}
+}
