@@ -228,3 +228,59 @@ func TestParallelKubectl(t *testing.T) {
 		t.Fatalf("the entry does not parse afterwards: %s", r.stderr)
 	}
 }
+
+// TestParallelKubectlExpiredSignIn: after a device code sign-in, the access
+// token expires; 20 kubectl processes start at once. One refresh token grant
+// serves them all, and nobody is prompted again.
+func TestParallelKubectlExpiredSignIn(t *testing.T) {
+	c := newCluster(t, clusterOptions{tokenLifetime: 4 * time.Minute})
+	codes := c.approveDeviceCodes(t)
+	kc := c.kubeconfig(t, execUser{args: c.aksArgs("devicecode")})
+	env := c.kubectlEnv(t, kc)
+	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	expireCachedTokens(t, homeCache(env))
+
+	const n = 20
+	results := make(chan result, n)
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		go func() {
+			<-start
+			results <- runCtx(t, context.Background(), env, nil, "/usr/bin/kubectl", "get", "nodes")
+		}()
+	}
+	close(start)
+	for i := 0; i < n; i++ {
+		r := <-results
+		requireNodes(t, r)
+		if strings.Contains(r.stderr, "To sign in") {
+			t.Errorf("a parallel kubectl was prompted:\n%s", r.stderr)
+		}
+	}
+	if got := c.em.Count("refresh_token"); got != 1 {
+		t.Fatalf("%d parallel kubectl processes made %d refresh grants, want 1", n, got)
+	}
+	if got := len(codes()); got != 1 {
+		t.Fatalf("device codes issued = %d, want only the first sign-in's", got)
+	}
+	if r := run(t, env, "kubelogin", "status"); r.code != 0 || strings.Contains(r.stderr, "Warning") {
+		t.Fatalf("the entry does not parse afterwards: %s", r.stderr)
+	}
+}
+
+// TestHostLinksNoAzureLibraries keeps cache hits fast: the host must not
+// carry the identity libraries, only providers do.
+func TestHostLinksNoAzureLibraries(t *testing.T) {
+	out, err := exec.Command("go", "version", "-m", filepath.Join(binDir, "kubelogin")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go version -m: %v\n%s", err, out)
+	}
+	for _, mod := range []string{"azidentity", "azcore", "microsoft-authentication-library-for-go"} {
+		if strings.Contains(string(out), mod) {
+			t.Errorf("bin/kubelogin links %s", mod)
+		}
+	}
+	if !strings.Contains(string(out), "github.com/hashicorp/go-plugin") {
+		t.Fatalf("go version -m output looks wrong:\n%s", out)
+	}
+}
