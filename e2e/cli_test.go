@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -283,4 +284,48 @@ func TestHostLinksNoAzureLibraries(t *testing.T) {
 	if !strings.Contains(string(out), "github.com/hashicorp/go-plugin") {
 		t.Fatalf("go version -m output looks wrong:\n%s", out)
 	}
+}
+
+// TestProviderExitsWhenHostDies: kubelogin killed with SIGKILL cannot stop
+// its provider; the SDK's watchdog must notice and end it.
+func TestProviderExitsWhenHostDies(t *testing.T) {
+	env := withTestProviders(baseEnv(t))
+	marker := filepath.Join(envValue(env, "TMPDIR"), "testprovider-calls")
+	cmd := exec.Command(filepath.Join(binDir, "kubelogin"), "get-token", "-l", "hang", "--server-id", "s")
+	cmd.Env = env
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	deadline := time.Now().Add(20 * time.Second)
+	for pid == 0 {
+		if b, err := os.ReadFile(marker); err == nil && len(b) > 0 {
+			fmt.Sscan(string(b), &pid)
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the provider never got the request")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	deadline = time.Now().Add(10 * time.Second)
+	for processAlive(pid) {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("provider %d outlived its host by 10s", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func processAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// A zombie has exited; only its parent (now init) has yet to reap it.
+	fields := strings.Fields(string(b))
+	return len(fields) > 2 && fields[2] != "Z"
 }

@@ -17,6 +17,9 @@ import (
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
+// socketDirPrefix names the private directories holding provider sockets.
+const socketDirPrefix = "kubelogin-provider-"
+
 // DefaultStartTimeout bounds a provider's start-up handshake.
 const DefaultStartTimeout = 20 * time.Second
 
@@ -54,7 +57,9 @@ func Start(c Candidate, opts Options) (*Process, error) {
 	if timeout == 0 {
 		timeout = DefaultStartTimeout
 	}
-	sockDir, err := os.MkdirTemp(socketBase(), "kubelogin-provider-")
+	base := socketBase()
+	sweepStaleSockets(base, time.Now())
+	sockDir, err := os.MkdirTemp(base, socketDirPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("creating a private socket directory: %w", err)
 	}
