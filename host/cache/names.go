@@ -39,9 +39,15 @@ func isTempName(name string) bool {
 	return ok && digits != "" && strings.Trim(digits, "0123456789") == ""
 }
 
+// isPoPKeyTemp reports whether name is a temp file the PoP key store left when killed mid-write.
+func isPoPKeyTemp(name string) bool {
+	digits, ok := strings.CutPrefix(name, popKeyFile+".tmp-")
+	return ok && digits != "" && strings.Trim(digits, "0123456789") == ""
+}
+
 // isOwnedName reports whether kubelogin (this one or Azure/kubelogin) created a file of this name.
 func isOwnedName(name string) bool {
-	if _, ok := entryID(name); ok || isTempName(name) || name == popKeyFile {
+	if _, ok := entryID(name); ok || isTempName(name) || name == popKeyFile || isPoPKeyTemp(name) {
 		return true
 	}
 	if id, ok := strings.CutSuffix(name, lockSuffix); ok && isID(id) {

@@ -22,7 +22,7 @@ func TestRemoveAll(t *testing.T) {
 			t.Fatal(err)
 		}
 		unlock()
-		extra := []string{testKey.ID() + tempInfix + "42", popKeyFile, "auth.json", "pop_tokens.cache", "pop_rsa_key.cache"}
+		extra := []string{testKey.ID() + tempInfix + "42", popKeyFile, popKeyFile + ".tmp-123456", "auth.json", "pop_tokens.cache", "pop_rsa_key.cache"}
 		for _, name := range extra {
 			if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
 				t.Fatal(err)

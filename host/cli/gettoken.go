@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/kubelogin-dev/kubelogin/host/cache"
 	"github.com/kubelogin-dev/kubelogin/host/execcred"
 	"github.com/kubelogin-dev/kubelogin/host/options"
+	"github.com/kubelogin-dev/kubelogin/host/pop"
 	"github.com/kubelogin-dev/kubelogin/host/provider"
 	"github.com/kubelogin-dev/kubelogin/host/ui"
 	"github.com/kubelogin-dev/kubelogin/sdk"
@@ -80,6 +82,12 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 			c = cache.Open(dir, func(msg string) { warn(f, "Warning: "+msg) })
 		}
 	}
+	var popw *popWrapper
+	if t.PoPEnabled {
+		if popw, err = preparePoP(f, t, c, req, &key); err != nil {
+			return err
+		}
+	}
 
 	var proc *provider.Process
 	defer func() {
@@ -95,7 +103,7 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 		Cache: c,
 		Source: func() (acquire.TokenSource, error) {
 			var err error
-			proc, err = startProvider(ctx, f, t.LoginMode)
+			proc, err = startProvider(ctx, f, t.LoginMode, t.PoPEnabled)
 			return proc, err
 		},
 		UI:     &ui.Terminal{Out: f.IO.ErrOut, Verbose: f.Verbose > 0, OpenBrowser: ui.SystemBrowser},
@@ -114,7 +122,60 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 		}
 		return err
 	}
-	return execcred.Write(f.IO.Out, info, res.AccessToken, res.ServeUntil)
+	token := res.AccessToken
+	if popw != nil {
+		// Signed afresh on every call, cache hits included: the cache keeps
+		// the raw access token, never a PoP token.
+		if token, err = popw.key.Sign(res.AccessToken, popw.claims, f.Now()); err != nil {
+			return err
+		}
+	}
+	return execcred.Write(f.IO.Out, info, token, res.ServeUntil)
+}
+
+// popWrapper is what get-token needs to turn the PoP-bound access token into
+// the PoP token kubectl presents.
+type popWrapper struct {
+	key    *pop.Key
+	claims map[string]string
+}
+
+// preparePoP loads the host's PoP key, asks the provider for a token bound to
+// it (req_cnf), and adds the key and claims to the cache key, so bearer and
+// PoP tokens, or tokens bound to an old key, are never mixed up. The key is
+// stored with the cache; without a usable cache it lasts for this run only.
+func preparePoP(f *Factory, t *options.Token, c *cache.Cache, req *sdk.Request, key *cache.Key) (*popWrapper, error) {
+	claims, err := options.ParsePoPClaims(t.PoPClaims)
+	if err != nil {
+		return nil, err
+	}
+	var k *pop.Key
+	if c != nil && c.Enabled() {
+		k, err = pop.LoadOrCreateKey(c.Dir())
+		if k != nil && err != nil {
+			warn(f, "Warning: "+err.Error())
+			err = nil
+		}
+	} else {
+		k, err = pop.NewKey()
+	}
+	if err != nil {
+		return nil, err
+	}
+	req.PoP = &sdk.PoPRequest{ReqCnf: k.ReqCnf()}
+	key.PoPKeyID = k.Thumbprint()
+	key.PoPClaims = canonicalClaims(claims)
+	return &popWrapper{key: k, claims: claims}, nil
+}
+
+// canonicalClaims is claims as sorted "k=v,k2=v2", so the order the user
+// wrote them in does not split the cache.
+func canonicalClaims(claims map[string]string) string {
+	pairs := make([]string, 0, len(claims))
+	for _, k := range slices.Sorted(maps.Keys(claims)) {
+		pairs = append(pairs, k+"="+claims[k])
+	}
+	return strings.Join(pairs, ",")
 }
 
 func warn(f *Factory, msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }
@@ -189,8 +250,8 @@ func buildRequest(t *options.Token, authority string, info execcred.Info) (*sdk.
 }
 
 // startProvider finds and starts the provider for mode and checks it
-// really serves that mode.
-func startProvider(ctx context.Context, f *Factory, mode string) (*provider.Process, error) {
+// really serves that mode, with PoP when needPoP.
+func startProvider(ctx context.Context, f *Factory, mode string, needPoP bool) (*provider.Process, error) {
 	cand, err := f.Search().Find(mode)
 	if err != nil {
 		return nil, err
@@ -211,6 +272,10 @@ func startProvider(ctx context.Context, f *Factory, mode string) (*provider.Proc
 	if !slices.Contains(info.LoginModes, mode) {
 		proc.Close()
 		return nil, fmt.Errorf("provider %s (%s) serves %s, not %s: reinstall it", cand.Mode, cand.Path, strings.Join(info.LoginModes, ", "), mode)
+	}
+	if needPoP && !info.Capabilities.PoP {
+		proc.Close()
+		return nil, fmt.Errorf("login mode %s does not support --pop-enabled: drop --pop-enabled and --pop-claims, or use a mode that supports PoP such as spn", mode)
 	}
 	f.Logger().Debug("provider started", "mode", mode, "path", cand.Path, "name", info.Name, "version", info.Version)
 	return proc, nil
