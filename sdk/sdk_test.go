@@ -19,7 +19,7 @@ func fullRequest() *Request {
 		Credentials: Credentials{ClientSecret: "SECRET-1", ClientCertificatePath: "/c", ClientCertificatePassword: "SECRET-2",
 			Username: "u", Password: "SECRET-3", FederatedTokenFile: "/f", IdentityResourceID: "/id"},
 		LoginHint: "lh", RedirectURL: "http://localhost", Timeout: 90 * time.Second, UserPresent: true,
-		State: []byte("state"), PoP: &PoPRequest{ReqCnf: "cnf"}, Extra: map[string]string{"k": "v"},
+		State: []byte("SECRET-6"), PoP: &PoPRequest{ReqCnf: "cnf"}, Extra: map[string]string{"k": "v"},
 	}
 }
 
@@ -43,7 +43,7 @@ func TestSecretsAreRedacted(t *testing.T) {
 	tok := Token{AccessToken: "SECRET-4", State: []byte("SECRET-5"), ExpiresAt: time.Unix(0, 0), TokenType: "Bearer"}
 	for _, s := range []string{
 		fmt.Sprintf("%v", r.Credentials), fmt.Sprintf("%+v", r.Credentials), fmt.Sprintf("%#v", r.Credentials),
-		fmt.Sprintf("%s", r.Credentials), fmt.Sprintf("%v", *r), fmt.Sprintf("%+v", tok), fmt.Sprintf("%#v", tok),
+		fmt.Sprintf("%s", r.Credentials), fmt.Sprintf("%v", *r), fmt.Sprintf("%+v", r), fmt.Sprintf("%#v", r), fmt.Sprintf("%+v", tok), fmt.Sprintf("%#v", tok),
 	} {
 		if strings.Contains(s, "SECRET") {
 			t.Errorf("formatted value leaks a secret: %s", s)
@@ -113,7 +113,7 @@ func TestClientServer(t *testing.T) {
 				return &Token{AccessToken: "at", ExpiresAt: exp, TokenType: "pop", State: req.State, Account: "alice"}, nil
 			},
 			wantEvents: []string{"progress:starting", "device:https://x/device:ABC:2000000000:enter ABC", "open:https://x/authorize:sign in", "message:done"},
-			wantToken:  &Token{AccessToken: "at", ExpiresAt: exp, TokenType: "pop", State: []byte("state"), Account: "alice"},
+			wantToken:  &Token{AccessToken: "at", ExpiresAt: exp, TokenType: "pop", State: []byte("SECRET-6"), Account: "alice"},
 		},
 		{
 			name: "classified error",

@@ -56,6 +56,14 @@ type Request struct {
 	Extra map[string]string
 }
 
+// Format shows the settings without secrets or state, so a provider can log
+// a request as a whole.
+func (r Request) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "{mode:%s tenant:%s client:%s server:%s scopes:%v legacy:%t resource:%s authority:%s credentials:%v login_hint:%q user_present:%t state:%d bytes pop:%t timeout:%s}",
+		r.LoginMode, r.TenantID, r.ClientID, r.ServerID, r.Scopes, r.Legacy, r.Resource, r.AuthorityHost,
+		r.Credentials, r.LoginHint, r.UserPresent, len(r.State), r.PoP != nil, r.Timeout)
+}
+
 // PoPRequest carries the request confirmation the identity provider binds a
 // PoP access token to.
 type PoPRequest struct {
