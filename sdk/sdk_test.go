@@ -67,7 +67,10 @@ func (s scripted) GetToken(ctx context.Context, req *Request, ui UI) (*Token, er
 // recorder is a UI that remembers what it was asked to show.
 type recorder struct{ events []string }
 
-func (r *recorder) Message(text string) error { r.events = append(r.events, "message:"+text); return nil }
+func (r *recorder) Message(text string) error {
+	r.events = append(r.events, "message:"+text)
+	return nil
+}
 func (r *recorder) Progress(text string) error {
 	r.events = append(r.events, "progress:"+text)
 	return nil
