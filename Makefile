@@ -47,6 +47,7 @@ demo: build
 
 ## proto: regenerate sdk/proto from provider.proto (needs Debian's protobuf-compiler)
 proto:
+	@command -v protoc >/dev/null || { echo "protoc is missing: apt-get install protobuf-compiler"; exit 1; }
 	GOBIN=$(TOOLS) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
 	GOBIN=$(TOOLS) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
 	cd sdk/proto && PATH=$(TOOLS):$$PATH protoc --go_out=. --go_opt=paths=source_relative \
