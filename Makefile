@@ -21,9 +21,10 @@ build:
 	done
 	$(GO) build -o $(BIN)/kubelogin-testenv ./internal/cmd/testenv
 
-## test: static checks, then every test with the race detector (end-to-end tests build their own binaries)
+## test: static checks, every test with the race detector (end-to-end tests build their own binaries), a short fuzz run
 test: vet fmt-check
 	$(GO) test -race -timeout 20m ./...
+	$(GO) test -run '^$$' -fuzz FuzzConvert -fuzztime 10s ./host/convert/
 
 vet:
 	$(GO) vet ./...

@@ -121,3 +121,25 @@ func expireCachedTokens(t *testing.T, dir string) {
 		}
 	}
 }
+
+// TestKubectlRevokedSignIn: when Entra ID rejects the stored refresh token,
+// kubelogin drops it, says so, and signs in again with one new device code.
+func TestKubectlRevokedSignIn(t *testing.T) {
+	c := newCluster(t, clusterOptions{tokenLifetime: 4 * time.Minute})
+	codes := c.approveDeviceCodes(t)
+	kc := c.kubeconfig(t, execUser{args: c.aksArgs("devicecode")})
+	env := c.kubectlEnv(t, kc)
+	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	if n := c.em.RevokeRefreshTokens(); n == 0 {
+		t.Fatal("the emulator had no refresh token to revoke")
+	}
+	expireCachedTokens(t, homeCache(env))
+	r := run(t, env, "/usr/bin/kubectl", "get", "nodes")
+	requireNodes(t, r)
+	if !strings.Contains(r.stderr, "The stored sign-in has expired or was revoked; signing in again.") || strings.Count(r.stderr, "To sign in") != 1 {
+		t.Fatalf("want one notice and one new prompt, got:\n%s", r.stderr)
+	}
+	if got := len(codes()); got != 2 {
+		t.Fatalf("device codes issued = %d, want 2 (first sign-in and the new one)", got)
+	}
+}
