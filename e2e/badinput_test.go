@@ -17,7 +17,6 @@ func TestGetTokenBadInput(t *testing.T) {
 	}{
 		{name: "unknown login mode", args: []string{"-l", "nosuch", "--server-id", "s"}, want: "no provider for login mode nosuch; found: "},
 		{name: "malformed login mode", args: []string{"-l", "Device Code", "--server-id", "s"}, want: `"Device Code" is not a valid login mode`},
-		{name: "provider binary missing", args: []string{"-l", "msi", "--server-id", "s"}, want: "no provider for login mode msi"},
 		{name: "provider crashes", args: []string{"-l", "crash", "--server-id", "s"}, want: "crashed: panic: testprovider crashed on purpose"},
 		{name: "provider exits at start", args: []string{"-l", "crashstart", "--server-id", "s"}, want: "exited during start-up: testprovider cannot start: missing configuration"},
 		{name: "provider hangs past timeout", args: []string{"-l", "hang", "--server-id", "s", "--timeout", "2s"}, want: "no token within --timeout 2s"},
@@ -50,6 +49,25 @@ func TestGetTokenBadInput(t *testing.T) {
 			}
 			assertNoLeftovers(t, envValue(env, "TMPDIR"))
 		})
+	}
+}
+
+// TestProviderBinaryMissing: kubelogin installed without the provider for a
+// mode it knows (an enterprise that ships only approved providers).
+func TestProviderBinaryMissing(t *testing.T) {
+	lonely := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(binDir, "kubelogin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(lonely, "kubelogin"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := baseEnv(t)
+	env = append(env, "PATH=/usr/bin:/bin")
+	r := run(t, env, filepath.Join(lonely, "kubelogin"), "get-token", "-l", "msi", "--server-id", "s")
+	if r.code != 1 || r.stdout != "" || !strings.HasPrefix(r.stderr, "Error: no provider for login mode msi; found: none") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
 

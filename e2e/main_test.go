@@ -141,6 +141,10 @@ func baseEnv(t *testing.T) []string {
 	}
 	t.Cleanup(func() { os.RemoveAll(tmp) })
 	return []string{
+		// Any managed identity call goes to a closed loopback port, never to
+		// the link-local IMDS address; msi tests set the emulator's endpoint.
+		"IDENTITY_ENDPOINT=http://127.0.0.1:9/msi/token",
+		"IDENTITY_HEADER=e2e-no-managed-identity",
 		"HOME=" + home,
 		"TMPDIR=" + tmp,
 		"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
