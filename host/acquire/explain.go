@@ -14,7 +14,7 @@ var advice = map[sdk.ErrorCode]string{
 	sdk.CodeInvalidGrant:        "sign in again: run `kubelogin remove-tokens` and retry",
 	sdk.CodeInteractionRequired: "multi-factor authentication or conditional access blocks this login mode: use `-l interactive` (browser) or `-l azurecli` instead",
 	sdk.CodeAccessDenied:        "the sign-in was declined: run the command again and approve it",
-	sdk.CodeExpired:             "the code or federated token expired: run the command again (for workload identity, check that the token file is refreshed)",
+	sdk.CodeExpired:             "run the command again",
 	sdk.CodeClockSkew:           "this machine's clock is off: synchronise it (e.g. with NTP) and retry",
 	sdk.CodeUnavailable:         "Entra ID could not be reached: check the network, HTTPS_PROXY and --authority-host",
 	sdk.CodeUserRequired:        "this login mode needs a person: run kubectl in a terminal or use a non-interactive mode (spn, msi, workloadidentity)",
