@@ -16,7 +16,7 @@ var advice = map[sdk.ErrorCode]string{
 	sdk.CodeAccessDenied:        "the sign-in was declined: run the command again and approve it",
 	sdk.CodeExpired:             "run the command again",
 	sdk.CodeClockSkew:           "this machine's clock is off: synchronise it (e.g. with NTP) and retry",
-	sdk.CodeUnavailable:         "Entra ID could not be reached: check the network, HTTPS_PROXY and --authority-host",
+	sdk.CodeUnavailable:         "check the network and any HTTPS_PROXY setting",
 	sdk.CodeUserRequired:        "this login mode needs a person: run kubectl in a terminal or use a non-interactive mode (spn, msi, workloadidentity)",
 }
 

@@ -103,7 +103,7 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 		Cache: c,
 		Source: func() (acquire.TokenSource, error) {
 			var err error
-			proc, err = startProvider(ctx, f, t.LoginMode, t.PoPEnabled)
+			proc, err = startProvider(ctx, f, t.LoginMode, sdk.Capabilities{PoP: t.PoPEnabled, Legacy: t.Legacy})
 			return proc, err
 		},
 		UI:     &ui.Terminal{Out: f.IO.ErrOut, Verbose: f.Verbose > 0, OpenBrowser: ui.SystemBrowser},
@@ -250,8 +250,8 @@ func buildRequest(t *options.Token, authority string, info execcred.Info) (*sdk.
 }
 
 // startProvider finds and starts the provider for mode and checks it
-// really serves that mode, with PoP when needPoP.
-func startProvider(ctx context.Context, f *Factory, mode string, needPoP bool) (*provider.Process, error) {
+// really serves that mode, with the capabilities the request needs.
+func startProvider(ctx context.Context, f *Factory, mode string, need sdk.Capabilities) (*provider.Process, error) {
 	cand, err := f.Search().Find(mode)
 	if err != nil {
 		return nil, err
@@ -273,9 +273,13 @@ func startProvider(ctx context.Context, f *Factory, mode string, needPoP bool) (
 		proc.Close()
 		return nil, fmt.Errorf("provider %s (%s) serves %s, not %s: reinstall it", cand.Mode, cand.Path, strings.Join(info.LoginModes, ", "), mode)
 	}
-	if needPoP && !info.Capabilities.PoP {
+	if need.PoP && !info.Capabilities.PoP {
 		proc.Close()
 		return nil, fmt.Errorf("login mode %s does not support --pop-enabled: drop --pop-enabled and --pop-claims, or use a mode that supports PoP such as spn", mode)
+	}
+	if need.Legacy && !info.Capabilities.Legacy {
+		proc.Close()
+		return nil, fmt.Errorf("login mode %s does not support --legacy: remove it (only legacy Azure AD clusters need it), or use devicecode or spn", mode)
 	}
 	f.Logger().Debug("provider started", "mode", mode, "path", cand.Path, "name", info.Name, "version", info.Version)
 	return proc, nil

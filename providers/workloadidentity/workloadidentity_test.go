@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubelogin-dev/kubelogin/sdk"
+)
+
+const (
+	serverID = "6dae42f8-4368-4678-94ff-3960e28e3630"
+	tenantID = "tenant1"
+	clientID = "5a3c9f6e-2d41-4b8a-9e07-3f1c2b4d5e6f"
+)
+
+// request is what the host sends for a pod with AZURE_CLIENT_ID,
+// AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE set.
+func request(f *idp, tokenFile string) *sdk.Request {
+	return &sdk.Request{
+		LoginMode:                "workloadidentity",
+		TenantID:                 tenantID,
+		ClientID:                 clientID,
+		ServerID:                 serverID,
+		Scopes:                   []string{serverID + "/.default"},
+		Resource:                 serverID,
+		AuthorityHost:            f.authorityHost,
+		DisableInstanceDiscovery: true,
+		Credentials:              sdk.Credentials{FederatedTokenFile: tokenFile},
+	}
+}
+
+func getToken(t *testing.T, f *idp, req *sdk.Request) (*sdk.Token, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return provider{httpClient: f.Client()}.GetToken(ctx, req, nil)
+}
+
+// outsideGitHub clears the GitHub Actions variables, which would otherwise
+// select that variant when these tests run in a GitHub Actions job.
+func outsideGitHub(t *testing.T) {
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", "")
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")
+}
+
+func TestDescribe(t *testing.T) {
+	info := provider{}.Describe()
+	if info.Name != "workloadidentity" || !slices.Equal(info.LoginModes, []string{"workloadidentity"}) || info.Capabilities != (sdk.Capabilities{}) {
+		t.Errorf("Describe() = %+v", info)
+	}
+}
+
+// TestTokenFile: the assertion is the file's content, read again on every
+// request so the kubelet's rotation is picked up.
+func TestTokenFile(t *testing.T) {
+	outsideGitHub(t)
+	f := newIdP(t)
+	file := filepath.Join(t.TempDir(), "azure-identity-token")
+	writeFile(t, file, "federated-token-1\n")
+	req := request(f, file)
+
+	tok, err := getToken(t, f, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.TokenType != "Bearer" || tok.AccessToken != "at-1" || tok.Account != clientID || time.Until(tok.ExpiresAt) < 50*time.Minute {
+		t.Errorf("token = %v (%s)", tok, tok.AccessToken)
+	}
+	form := f.forms()[0]
+	if form.Get("client_id") != clientID || !slices.Contains(strings.Fields(form.Get("scope")), serverID+"/.default") {
+		t.Errorf("token request = %v", form)
+	}
+
+	writeFile(t, file, "federated-token-2")
+	tok, err = getToken(t, f, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken != "at-2" {
+		t.Errorf("second token = %s, want a new one", tok.AccessToken)
+	}
+	if got, want := f.assertions(), []string{"federated-token-1", "federated-token-2"}; !slices.Equal(got, want) {
+		t.Errorf("assertions sent = %q, want %q", got, want)
+	}
+}
+
+// TestInvalidSettings: each refusal names what to set, and nothing is sent.
+func TestInvalidSettings(t *testing.T) {
+	outsideGitHub(t)
+	f := newIdP(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "token")
+	writeFile(t, file, "federated-token")
+	empty := filepath.Join(dir, "empty")
+	writeFile(t, empty, "\n")
+	tests := []struct {
+		name   string
+		change func(*sdk.Request)
+		want   []string
+	}{
+		{"no client id", func(r *sdk.Request) { r.ClientID = "" }, []string{"--client-id", "AZURE_CLIENT_ID"}},
+		{"no tenant id", func(r *sdk.Request) { r.TenantID = "" }, []string{"--tenant-id", "AZURE_TENANT_ID"}},
+		{"no token file", func(r *sdk.Request) { r.Credentials.FederatedTokenFile = "" }, []string{"--federated-token-file", "AZURE_FEDERATED_TOKEN_FILE"}},
+		{"no scope", func(r *sdk.Request) { r.Scopes = nil }, []string{"--server-id"}},
+		{"authority not https", func(r *sdk.Request) { r.AuthorityHost = "http://login.example/" }, []string{"--authority-host"}},
+		{"token file missing", func(r *sdk.Request) { r.Credentials.FederatedTokenFile = filepath.Join(dir, "nope") }, []string{filepath.Join(dir, "nope"), "cannot read it: no such file or directory"}},
+		{"token file empty", func(r *sdk.Request) { r.Credentials.FederatedTokenFile = empty }, []string{empty, "is empty"}},
+		{"legacy", func(r *sdk.Request) { r.Legacy = true }, []string{"does not support --legacy"}},
+		{"pop", func(r *sdk.Request) { r.PoP = &sdk.PoPRequest{ReqCnf: "cnf"} }, []string{"does not support PoP", "--pop-enabled"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := request(f, file)
+			tt.change(req)
+			_, err := getToken(t, f, req)
+			if sdk.CodeOf(err) != sdk.CodeInvalidRequest || !contains(err.Error(), tt.want...) {
+				t.Errorf("err = %v (%v), want invalid request mentioning %q", err, sdk.CodeOf(err), tt.want)
+			}
+		})
+	}
+	if n := len(f.assertions()); n != 0 {
+		t.Errorf("%d token requests were sent for invalid settings", n)
+	}
+}
+
+// TestEntraRefusals: Entra's refusals of the assertion say which token to
+// renew or which federation record to fix.
+func TestEntraRefusals(t *testing.T) {
+	outsideGitHub(t)
+	f := newIdP(t)
+	file := filepath.Join(t.TempDir(), "token")
+	tests := []struct {
+		name, assertion string
+		code            sdk.ErrorCode
+		aadsts          int64
+		want            []string
+	}{
+		{"expired", expiredAssertion, sdk.CodeExpired, 700024,
+			[]string{"AADSTS700024: Client assertion is not within its valid time range.", "federated token file " + file, "must be refreshed"}},
+		{"no federation record", strangerAssertion, sdk.CodeInvalidClient, 700213,
+			[]string{"AADSTS700213", "federated token file " + file, "federated identity credential", "api://AzureADTokenExchange"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			writeFile(t, file, tt.assertion)
+			_, err := getToken(t, f, request(f, file))
+			e, ok := err.(*sdk.Error)
+			if !ok || e.Code != tt.code || !slices.Equal(e.AADSTS, []int64{tt.aadsts}) || !contains(e.Message, tt.want...) {
+				t.Fatalf("err = %#v, want %v AADSTS%d mentioning %q", err, tt.code, tt.aadsts, tt.want)
+			}
+			if strings.ContainsAny(e.Message, "\r\n") {
+				t.Errorf("message is not one line: %q", e.Message)
+			}
+		})
+	}
+}
+
+// TestGitHubActions: inside a job the assertion comes from the job's OIDC
+// endpoint, with the token exchange audience and the headers GitHub
+// expects, and no token file is needed.
+func TestGitHubActions(t *testing.T) {
+	tests := []struct {
+		name   string
+		path   string // of ACTIONS_ID_TOKEN_REQUEST_URL
+		status int
+		value  string
+		query  string // expected raw query
+		code   sdk.ErrorCode
+		want   string
+	}{
+		{name: "url with query", path: "/actions/idtoken?api-version=2.0", value: "gh-1",
+			query: "api-version=2.0&audience=api%3A%2F%2FAzureADTokenExchange"},
+		{name: "url without query", path: "/actions/idtoken", value: "gh-2",
+			query: "audience=api%3A%2F%2FAzureADTokenExchange"},
+		{name: "no id-token permission", path: "/actions/idtoken?api-version=2.0", status: 403,
+			code: sdk.CodeUnspecified, want: "GitHub Actions refused the OIDC token request with HTTP 403: check that the workflow grants `permissions: id-token: write`"},
+		{name: "runner service down", path: "/actions/idtoken", status: 503, code: sdk.CodeUnavailable, want: "HTTP 503"},
+		{name: "reply without token", path: "/actions/idtoken", value: "",
+			code: sdk.CodeUnspecified, want: `GitHub Actions OIDC token reply holds no token (JSON field "value")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newIdP(t)
+			f.actionsStatus, f.actionsValue = tt.status, tt.value
+			t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", f.URL+tt.path)
+			t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "runtime-bearer-token")
+			tok, err := getToken(t, f, request(f, ""))
+			calls := f.oidcRequests()
+			if len(calls) != 1 {
+				t.Fatalf("OIDC endpoint calls = %d, want 1", len(calls))
+			}
+			if tt.want != "" {
+				if sdk.CodeOf(err) != tt.code || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %v (%v), want %v mentioning %q", err, sdk.CodeOf(err), tt.code, tt.want)
+				}
+				if n := len(f.assertions()); n != 0 {
+					t.Errorf("%d token requests were sent without an assertion", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := calls[0]
+			if r.URL.RawQuery != tt.query || r.Header.Get("Authorization") != "bearer runtime-bearer-token" || r.Header.Get("Accept") != "application/json; api-version=2.0" {
+				t.Errorf("OIDC request: query %q, headers %v", r.URL.RawQuery, r.Header)
+			}
+			if got := f.assertions(); !slices.Equal(got, []string{tt.value}) || tok.AccessToken != "at-1" {
+				t.Errorf("assertions sent = %q, token %q", got, tok.AccessToken)
+			}
+		})
+	}
+}
