@@ -2,25 +2,22 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
-	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/kubelogin-dev/kubelogin/providers/internal/entraerr"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/azcall"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
 // exchange trades the federated token for an access token, on azidentity
 // like upstream kubelogin.
 func exchange(ctx context.Context, req *sdk.Request, assertion string, src federatedToken, client *http.Client) (*sdk.Token, error) {
-	tr := &recordingTransport{client: client}
+	tr := azcall.NewTransport(client)
 	cred, err := azidentity.NewClientAssertionCredential(req.TenantID, req.ClientID,
 		func(context.Context) (string, error) { return assertion, nil },
 		&azidentity.ClientAssertionCredentialOptions{
@@ -35,7 +32,7 @@ func exchange(ctx context.Context, req *sdk.Request, assertion string, src feder
 	}
 	at, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: req.Scopes, TenantID: req.TenantID})
 	if err != nil {
-		return nil, explain(classify(ctx, err, tr.failure()), src)
+		return nil, explain(azcall.Classify(ctx, err, tr), src)
 	}
 	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, TokenType: "Bearer", Account: req.ClientID}, nil
 }
@@ -58,45 +55,4 @@ func explain(e *sdk.Error, src federatedToken) *sdk.Error {
 		return e
 	}
 	return &sdk.Error{Code: e.Code, Message: e.Message + " " + hint, AADSTS: e.AADSTS}
-}
-
-// classify reads Entra's reply out of azidentity's error. azidentity keeps
-// only the text of transport failures, so those are taken from the
-// transport itself to keep their type (network, proxy, TLS).
-func classify(ctx context.Context, err, transportErr error) *sdk.Error {
-	if ctx.Err() != nil {
-		return entraerr.Cancelled(ctx)
-	}
-	var afe *azidentity.AuthenticationFailedError
-	if errors.As(err, &afe) && afe.RawResponse != nil {
-		body, _ := runtime.Payload(afe.RawResponse)
-		return entraerr.FromResponse(afe.RawResponse.StatusCode, body)
-	}
-	if transportErr != nil {
-		return entraerr.Classify(ctx, transportErr)
-	}
-	return entraerr.Classify(ctx, err)
-}
-
-// recordingTransport remembers the last transport failure azidentity saw.
-type recordingTransport struct {
-	client *http.Client
-	mu     sync.Mutex
-	err    error
-}
-
-func (t *recordingTransport) Do(r *http.Request) (*http.Response, error) {
-	resp, err := t.client.Do(r)
-	if err != nil {
-		t.mu.Lock()
-		t.err = err
-		t.mu.Unlock()
-	}
-	return resp, err
-}
-
-func (t *recordingTransport) failure() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.err
 }
