@@ -43,7 +43,7 @@ func kubeconfigPaths(o *Options) ([]string, error) {
 		return []string{o.Kubeconfig}, nil
 	}
 	if env, _ := o.Getenv("KUBECONFIG"); env != "" {
-		var paths, missing []string
+		var paths []string
 		seen := map[string]bool{}
 		for _, p := range filepath.SplitList(env) {
 			if p == "" || seen[p] {
@@ -51,7 +51,6 @@ func kubeconfigPaths(o *Options) ([]string, error) {
 			}
 			seen[p] = true
 			if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-				missing = append(missing, p)
 				continue
 			}
 			paths = append(paths, p)
