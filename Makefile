@@ -5,10 +5,11 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/kubelogin-dev/kubelogin/host/cli.version=$(VERSION)
 PROVIDERS := $(notdir $(filter-out providers/internal,$(wildcard providers/*)))
 TOOLS     := $(BIN)/tools
+STATICCHECK_VERSION        := v0.8.2
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
 
-.PHONY: all build test vet fmt-check fuzz bench demo proto clean
+.PHONY: all build test vet fmt-check staticcheck fuzz bench demo proto clean
 
 all: build
 
@@ -21,13 +22,16 @@ build:
 	done
 	$(GO) build -o $(BIN)/kubelogin-testenv ./internal/cmd/testenv
 
-## test: static checks, every test with the race detector (end-to-end tests build their own binaries), a short fuzz run
-test: vet fmt-check
+## test: vet, gofmt, staticcheck, every test with the race detector (end-to-end tests build their own binaries), a short fuzz run
+test: vet fmt-check staticcheck
 	$(GO) test -race -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz FuzzConvert -fuzztime 10s ./host/convert/
 
 vet:
 	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
