@@ -76,6 +76,10 @@ func buildAll(dir string) error {
 	if err := build("testproviders/testprovider", "./internal/testprovider"); err != nil {
 		return err
 	}
+	// The example third-party provider, installed as an outsider would.
+	if err := build("testproviders/kubelogin-provider-tokenfile", "./examples/provider-tokenfile"); err != nil {
+		return err
+	}
 	for _, m := range testProviderModes {
 		if err := os.Link(filepath.Join(tp, "testprovider"), filepath.Join(tp, "kubelogin-provider-"+m)); err != nil {
 			return err

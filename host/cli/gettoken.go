@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,7 @@ func NewCmdGetToken(f *Factory, runF func(context.Context, *GetTokenOptions) err
 	}
 	o.Token.AddFlags(cmd.Flags())
 	o.Token.AddNoCacheFlag(cmd.Flags())
+	o.Token.AddProviderArgFlag(cmd.Flags())
 	return cmd
 }
 
@@ -227,8 +229,11 @@ func buildRequest(t *options.Token, authority string, info execcred.Info) (*sdk.
 		Timeout:     t.Timeout,
 		UserPresent: true,
 	}
-	if t.Subscription != "" || t.PipelinesConnectionID != "" {
-		req.Extra = map[string]string{}
+	if t.Subscription != "" || t.PipelinesConnectionID != "" || len(t.ProviderArgs) > 0 {
+		req.Extra = maps.Clone(t.ProviderArgs)
+		if req.Extra == nil {
+			req.Extra = map[string]string{}
+		}
 		if t.Subscription != "" {
 			req.Extra["subscription"] = t.Subscription
 		}
@@ -244,9 +249,20 @@ func buildRequest(t *options.Token, authority string, info execcred.Info) (*sdk.
 		ServerID:      server,
 		Legacy:        t.Legacy,
 		Account:       account,
-		Extra:         t.FederatedTokenFile + "|" + t.Subscription,
+		Extra:         keyExtra(t),
 	}
 	return req, key, audience
+}
+
+// keyExtra encodes the mode-specific settings that change which token is
+// right; JSON keeps the encoding unambiguous and sorts the map.
+func keyExtra(t *options.Token) string {
+	b, _ := json.Marshal(struct {
+		FederatedTokenFile string            `json:"f,omitempty"`
+		Subscription       string            `json:"s,omitempty"`
+		ProviderArgs       map[string]string `json:"p,omitempty"`
+	}{t.FederatedTokenFile, t.Subscription, t.ProviderArgs})
+	return string(b)
 }
 
 // startProvider finds and starts the provider for mode and checks it

@@ -58,6 +58,7 @@ type Token struct {
 	RedirectURL               string
 	LoginHint                 string
 	NoCache                   bool
+	ProviderArgs              map[string]string
 
 	fs *pflag.FlagSet
 }
@@ -97,6 +98,14 @@ func (o *Token) AddFlags(fs *pflag.FlagSet) {
 // AddNoCacheFlag adds the get-token-only switch that bypasses the cache.
 func (o *Token) AddNoCacheFlag(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.NoCache, "no-cache", false, "neither read nor write the token cache")
+}
+
+// AddProviderArgFlag adds get-token's way to pass settings that only a
+// third-party provider understands: the host passes them through untouched
+// (and keys the cache on them), since providers see no flags and only an
+// allow-listed environment.
+func (o *Token) AddProviderArgFlag(fs *pflag.FlagSet) {
+	fs.StringToStringVar(&o.ProviderArgs, "provider-arg", nil, "key=value setting for the login mode's provider, repeatable (for third-party providers)")
 }
 
 // Changed reports whether the user gave the flag on the command line

@@ -1,0 +1,86 @@
+// Command kubelogin-provider-tokenfile is an example of a third-party
+// provider, written against the kubelogin SDK alone as an outsider would.
+// It serves the login mode "tokenfile": the token is a JWT that some other
+// tool keeps fresh in a file, named with `--provider-arg file=PATH`.
+//
+//	go build -o kubelogin-provider-tokenfile ./examples/provider-tokenfile
+//	kubelogin get-token -l tokenfile --server-id <id> --provider-arg file=/run/token
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kubelogin-dev/kubelogin/sdk"
+)
+
+func main() { sdk.Serve(provider{}) }
+
+type provider struct{}
+
+func (provider) Describe() sdk.Info {
+	return sdk.Info{Name: "example-tokenfile", Version: "1.0.0", LoginModes: []string{"tokenfile"}}
+}
+
+func (provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
+	path := req.Extra["file"]
+	if path == "" {
+		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "no token file: add --provider-arg file=PATH to the kubeconfig's args")
+	}
+	if req.Legacy || req.PoP != nil {
+		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "tokenfile serves plain bearer tokens: remove --legacy and --pop-enabled")
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "reading the token file: %v", err)
+	}
+	token := strings.TrimSpace(string(raw))
+	exp, err := expiry(token)
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "%s does not hold a JWT: %v", path, err)
+	}
+	if !exp.After(time.Now()) {
+		return nil, sdk.Errorf(sdk.CodeExpired, "the token in %s expired at %s: refresh the file", path, exp.UTC().Format(time.RFC3339))
+	}
+	sdk.Logger().Debug("token read", "file", path, "expires", exp)
+	if err := ui.Progress("Read a token from " + path); err != nil {
+		return nil, err
+	}
+	return &sdk.Token{AccessToken: token, ExpiresAt: exp, TokenType: "Bearer"}, nil
+}
+
+// expiry reads the exp claim; the API server, not the provider, verifies
+// the signature.
+func expiry(jwt string) (time.Time, error) {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return time.Time{}, errNotJWT
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return time.Time{}, err
+	}
+	var claims struct {
+		Exp int64 `json:"exp"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return time.Time{}, err
+	}
+	if claims.Exp == 0 {
+		return time.Time{}, errNoExp
+	}
+	return time.Unix(claims.Exp, 0), nil
+}
+
+type constError string
+
+func (e constError) Error() string { return string(e) }
+
+const (
+	errNotJWT constError = "not three dot-separated parts"
+	errNoExp  constError = "no exp claim"
+)
