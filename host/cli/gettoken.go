@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
