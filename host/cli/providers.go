@@ -3,12 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubelogin-dev/kubelogin/host/policy"
 	"github.com/kubelogin-dev/kubelogin/host/provider"
 )
 
@@ -19,8 +22,44 @@ func NewCmdProviders(f *Factory) *cobra.Command {
 		Short: "Inspect the installed login-mode providers",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(NewCmdProvidersList(f, nil))
+	cmd.AddCommand(NewCmdProvidersList(f, nil), NewCmdProvidersHash(f))
 	return cmd
+}
+
+// NewCmdProvidersHash prints policy entries for provider binaries, so an
+// administrator can approve exactly the files they ship.
+func NewCmdProvidersHash(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "hash PROVIDER_BINARY...",
+		Short: "Print provider policy entries (mode, absolute path, sha256) for " + policy.AdminFile,
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			var b strings.Builder
+			b.WriteString("providers:\n")
+			for _, a := range args {
+				path, err := filepath.Abs(a)
+				if err != nil {
+					return err
+				}
+				mode, ok := strings.CutPrefix(strings.TrimSuffix(filepath.Base(path), ".exe"), provider.BinaryPrefix)
+				if !ok || mode == "" {
+					return fmt.Errorf("%s is not named %s<mode>", a, provider.BinaryPrefix)
+				}
+				file, err := os.Open(path)
+				if err != nil {
+					return fmt.Errorf("reading %s: %w", a, err)
+				}
+				sum, err := policy.Sum(file)
+				file.Close()
+				if err != nil {
+					return fmt.Errorf("hashing %s: %w", a, err)
+				}
+				b.WriteString(policy.Entry(mode, path, sum))
+			}
+			_, err := fmt.Fprint(f.IO.Out, b.String())
+			return err
+		},
+	}
 }
 
 // ProvidersListOptions are `providers list`'s settings.
@@ -50,7 +89,14 @@ func NewCmdProvidersList(f *Factory, runF func(context.Context, *ProvidersListOp
 // RunProvidersList starts each provider just long enough to ask who it is.
 func RunProvidersList(ctx context.Context, o *ProvidersListOptions) error {
 	f := o.f
-	found := f.Search().All()
+	search := f.Search()
+	if search.PolicyErr != nil {
+		return search.PolicyErr
+	}
+	if search.Policy != nil {
+		fmt.Fprintf(f.IO.ErrOut, "Provider policy %s is in force: only these providers run, each checked against its sha256.\n", search.Policy.File)
+	}
+	found := search.All()
 	if len(found) == 0 {
 		return fmt.Errorf("no providers found: install kubelogin-provider-<mode> binaries next to kubelogin or in $%s", provider.PathEnv)
 	}

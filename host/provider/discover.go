@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/kubelogin-dev/kubelogin/host/policy"
 )
 
 // BinaryPrefix is how provider executables are named: the rest of the name
@@ -20,7 +22,10 @@ const PathEnv = "KUBELOGIN_PROVIDER_PATH"
 type Candidate struct {
 	Mode   string // from the file name
 	Path   string
-	Source string // where it was found: "kubelogin's directory", KUBELOGIN_PROVIDER_PATH or PATH
+	Source string // where it was found: "kubelogin's directory", KUBELOGIN_PROVIDER_PATH, PATH or the policy
+	// SHA256 is set when a policy approved the binary: Start then runs
+	// only a file with this checksum.
+	SHA256 string
 }
 
 // Search is where discovery looks, in order.
@@ -28,6 +33,10 @@ type Search struct {
 	ExecutableDir string // directory of the kubelogin binary, symlinks resolved
 	ProviderPath  string // value of KUBELOGIN_PROVIDER_PATH
 	Path          string // value of PATH
+	// Policy, when set, replaces the search: only its providers run.
+	Policy *policy.Policy
+	// PolicyErr is a policy that exists but is broken; nothing runs then.
+	PolicyErr error
 }
 
 // SystemSearch is the search order of a normal run: the directory holding
@@ -35,6 +44,7 @@ type Search struct {
 // KUBELOGIN_PROVIDER_PATH, then PATH.
 func SystemSearch() Search {
 	s := Search{ProviderPath: os.Getenv(PathEnv), Path: os.Getenv("PATH")}
+	s.Policy, s.PolicyErr = policy.Load(policy.AdminFile, os.Getenv)
 	if exe, err := os.Executable(); err == nil {
 		if real, err := filepath.EvalSymlinks(exe); err == nil {
 			exe = real
@@ -65,8 +75,18 @@ func (s Search) dirs() []dir {
 }
 
 // All lists every provider found, one per mode: the first in search order
-// wins, as with PATH.
+// wins, as with PATH. Under a policy it lists the approved providers.
 func (s Search) All() []Candidate {
+	if s.PolicyErr != nil {
+		return nil
+	}
+	if s.Policy != nil {
+		var out []Candidate
+		for _, p := range s.Policy.Providers {
+			out = append(out, approved(s.Policy, p))
+		}
+		return out
+	}
 	seen := map[string]bool{}
 	var out []Candidate
 	for _, d := range s.dirs() {
@@ -93,6 +113,16 @@ func (s Search) All() []Candidate {
 
 // Find returns the provider for mode, or an error listing what was found.
 func (s Search) Find(mode string) (Candidate, error) {
+	if s.PolicyErr != nil {
+		return Candidate{}, s.PolicyErr
+	}
+	if s.Policy != nil {
+		p, err := s.Policy.Lookup(mode)
+		if err != nil {
+			return Candidate{}, err
+		}
+		return approved(s.Policy, p), nil
+	}
 	for _, d := range s.dirs() {
 		p := filepath.Join(d.path, BinaryPrefix+mode+exeSuffix)
 		if isExecutable(p) {
@@ -119,6 +149,10 @@ type NotFoundError struct {
 func (e *NotFoundError) Error() string {
 	return "no provider for login mode " + e.Mode + "; found: " + e.Found +
 		" (install " + BinaryPrefix + e.Mode + " next to kubelogin, or in a directory listed in " + PathEnv + ")"
+}
+
+func approved(pol *policy.Policy, p policy.Provider) Candidate {
+	return Candidate{Mode: p.Mode, Path: p.Path, Source: "policy " + pol.File, SHA256: p.SHA256}
 }
 
 func modeOf(name string) (string, bool) {

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/kubelogin-dev/kubelogin/host/policy"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -65,6 +66,16 @@ func Start(c Candidate, opts Options) (*Process, error) {
 		return nil, fmt.Errorf("creating a private socket directory: %w", err)
 	}
 	cmd := exec.Command(c.Path)
+	if c.SHA256 != "" {
+		f, err := policy.Open(policy.Provider{Mode: c.Mode, Path: c.Path, SHA256: c.SHA256})
+		if err != nil {
+			_ = os.RemoveAll(sockDir)
+			return nil, err
+		}
+		// The child has its own copy once started.
+		defer f.Close()
+		cmd = policy.Command(f, c.Path)
+	}
 	cmd.Env = providerEnv(
 		sdk.LogLevelEnv+"="+level.String(),
 		plugin.EnvUnixSocketDir+"="+sockDir,
