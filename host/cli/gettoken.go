@@ -67,6 +67,9 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 	}
 	authority, _ := t.ResolvedAuthorityHost()
 	req, key, audience := buildRequest(t, authority, info)
+	if t.LoginMode == options.AzureCLI {
+		key.Extra = keyExtra(t, azureProfileDigest(f))
+	}
 	log.Debug("resolved settings", "mode", t.LoginMode, "authority", authority, "tenant", t.TenantID, "client", t.ClientID,
 		"server", t.ServerID, "legacy", t.Legacy, "timeout", t.Timeout, "credentials", req.Credentials)
 
@@ -249,19 +252,20 @@ func buildRequest(t *options.Token, authority string, info execcred.Info) (*sdk.
 		ServerID:      server,
 		Legacy:        t.Legacy,
 		Account:       account,
-		Extra:         keyExtra(t),
+		Extra:         keyExtra(t, ""),
 	}
 	return req, key, audience
 }
 
 // keyExtra encodes the mode-specific settings that change which token is
 // right; JSON keeps the encoding unambiguous and sorts the map.
-func keyExtra(t *options.Token) string {
+func keyExtra(t *options.Token, azureProfile string) string {
 	b, _ := json.Marshal(struct {
 		FederatedTokenFile string            `json:"f,omitempty"`
 		Subscription       string            `json:"s,omitempty"`
 		ProviderArgs       map[string]string `json:"p,omitempty"`
-	}{t.FederatedTokenFile, t.Subscription, t.ProviderArgs})
+		AzureProfile       string            `json:"az,omitempty"`
+	}{t.FederatedTokenFile, t.Subscription, t.ProviderArgs, azureProfile})
 	return string(b)
 }
 

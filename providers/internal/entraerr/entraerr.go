@@ -275,3 +275,13 @@ func hostOf(raw string) string {
 	}
 	return u.Scheme + "://" + u.Host
 }
+
+// FromText classifies an Entra error that reached a provider only as text,
+// such as the Azure CLI's output; nil when the text names no AADSTS code.
+func FromText(text string) *sdk.Error {
+	loc := aadstsRE.FindStringIndex(text)
+	if loc == nil {
+		return nil
+	}
+	return Response{Description: text[loc[0]:]}.classify(0)
+}

@@ -120,3 +120,23 @@ func TestClassify(t *testing.T) {
 		t.Error("Classify(nil) != nil")
 	}
 }
+
+func TestFromText(t *testing.T) {
+	tests := []struct {
+		text string
+		code sdk.ErrorCode
+		msg  string
+	}{
+		{"ERROR: AADSTS700082: The refresh token has expired due to inactivity. Trace ID: x\nmore", sdk.CodeInvalidGrant, "AADSTS700082: The refresh token has expired due to inactivity."},
+		{"AzureCLICredential: ERROR: AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication. Trace", sdk.CodeInteractionRequired, "AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication."},
+	}
+	for _, tt := range tests {
+		e := FromText(tt.text)
+		if e == nil || e.Code != tt.code || e.Message != tt.msg {
+			t.Errorf("FromText(%q) = %+v", tt.text, e)
+		}
+	}
+	if FromText("no code here") != nil {
+		t.Error("text without AADSTS must not be classified")
+	}
+}
