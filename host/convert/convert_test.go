@@ -153,7 +153,7 @@ func TestConvertModes(t *testing.T) {
 			}},
 		{name: "legacy to interactive has no --legacy", in: legacy, args: []string{"-l", "interactive"}, want: map[string][]string{legU: gt("interactive", aksIDs...)}},
 		{name: "legacy to spn keeps --legacy", in: legacy, args: []string{"-l", "spn"}, want: map[string][]string{legU: gt("spn", ids("--legacy")...)}},
-		{name: "legacy to ropc keeps --legacy", in: legacy, args: []string{"-l", "ropc"}, want: map[string][]string{legU: gt("ropc", ids("--legacy")...)}},
+		{name: "legacy to ropc drops --legacy", in: legacy, args: []string{"-l", "ropc"}, want: map[string][]string{legU: gt("ropc", ids()...)}},
 		{name: "--legacy=false overrides the auto rule", in: legacy, args: []string{"--legacy=false"}, want: map[string][]string{legU: gt("devicecode", aksIDs...)}},
 		{name: "legacy config-mode 1 is managed AAD", in: strings.Replace(legacy, "      name: azure", "        config-mode: '1'\n      name: azure", 1),
 			want: map[string][]string{legU: gt("devicecode", aksIDs...)}},

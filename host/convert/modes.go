@@ -61,7 +61,9 @@ var modeSettings = map[string][]setting{
 	},
 	options.ROPC: {
 		{flag: "client-id", required: true}, {flag: "tenant-id", required: true}, {flag: "environment"},
-		{flag: "username", from: fromSameMode}, {flag: "password", from: fromSameMode}, {flag: "legacy"}, pop,
+		// No --legacy: upstream's ropc ignores it, and this one refuses it
+		// rather than hand a legacy cluster a token it cannot accept.
+		{flag: "username", from: fromSameMode}, {flag: "password", from: fromSameMode}, pop,
 		authority, discovery, timeout, envOverride,
 	},
 	options.MSI: {

@@ -1,0 +1,78 @@
+// Command kubelogin-provider-ropc serves the "ropc" login mode: resource
+// owner password credentials, for automation accounts without MFA. The MSAL
+// token cache travels to the host as provider state, so once the access
+// token expires the refresh token renews it without sending the password
+// again.
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
+	"github.com/kubelogin-dev/kubelogin/sdk"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() { sdk.Serve(provider{}) }
+
+type provider struct {
+	// httpClient replaces the default client in this package's tests, which
+	// run GetToken in-process against the Entra ID emulator.
+	httpClient *http.Client
+}
+
+// Describe declares no legacy support: upstream kubelogin has no v1 ropc
+// flow (--legacy has no effect there), so the host refuses --legacy with a
+// clear error instead of failing later on the token's audience.
+func (provider) Describe() sdk.Info {
+	return sdk.Info{
+		Name:         "ropc",
+		Version:      version,
+		LoginModes:   []string{"ropc"},
+		Capabilities: sdk.Capabilities{PoP: true, Stateful: true},
+	}
+}
+
+func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {
+	if err := validate(req); err != nil {
+		return nil, err
+	}
+	auth, err := authority.URL(req.AuthorityHost, req.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	client := p.httpClient
+	if client == nil {
+		client = httpclient.New()
+	}
+	// The password is never logged; Credentials formats it as set/unset.
+	sdk.Logger().Debug("requesting user token with a password", "tenant", req.TenantID, "client", req.ClientID,
+		"username", req.Credentials.Username, "pop", req.PoP != nil, "state", len(req.State) > 0)
+	return msalToken(ctx, req, auth, client)
+}
+
+// validate names the flag and variables to set for each missing setting.
+func validate(req *sdk.Request) error {
+	c := req.Credentials
+	switch {
+	case req.ClientID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no client ID: set --client-id, AAD_SERVICE_PRINCIPAL_CLIENT_ID or AZURE_CLIENT_ID")
+	case req.TenantID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no tenant ID: set --tenant-id or AZURE_TENANT_ID")
+	case c.Username == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no username: set --username, AZURE_USERNAME or AAD_USER_PRINCIPAL_NAME")
+	case c.Password == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no password: set --password, AZURE_PASSWORD or AAD_USER_PRINCIPAL_PASSWORD")
+	case req.Legacy:
+		return sdk.Errorf(sdk.CodeInvalidRequest, "login mode ropc has no --legacy flow: remove --legacy")
+	case len(req.Scopes) == 0:
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no scope to request: set --server-id")
+	case req.PoP != nil && req.PoP.ReqCnf == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "PoP request has no key confirmation (req_cnf)")
+	}
+	return nil
+}
