@@ -70,6 +70,9 @@ func buildAll(dir string) error {
 	if err := build("kubelogin-testenv", "./internal/cmd/testenv"); err != nil {
 		return err
 	}
+	if err := build("testbrowser", "./internal/cmd/testbrowser"); err != nil {
+		return err
+	}
 	// Test providers live in their own directory, found through
 	// KUBELOGIN_PROVIDER_PATH, so ordinary runs never see them.
 	tp := filepath.Join(dir, "testproviders")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
@@ -37,16 +36,7 @@ func msalToken(ctx context.Context, req *sdk.Request, auth string, client *http.
 // invalid_grant is returned, not papered over: the host then drops the
 // state and asks again, which is the contract for stale state.
 func silent(ctx context.Context, app public.Client, req *sdk.Request, blob *msalcache.Blob) (*sdk.Token, error) {
-	if len(req.State) == 0 {
-		return nil, nil
-	}
-	accounts, err := app.Accounts(ctx)
-	if err != nil {
-		sdk.Logger().Warn("provider state is unreadable; signing in afresh", "error", err)
-		blob.Reset()
-		return nil, nil
-	}
-	acct, ok := pickAccount(accounts, req.LoginHint)
+	acct, ok := msalcache.Account(ctx, app, blob, req.LoginHint)
 	if !ok {
 		return nil, nil
 	}
@@ -66,15 +56,6 @@ func silent(ctx context.Context, app public.Client, req *sdk.Request, blob *msal
 		return nil, nil
 	}
 	return nil, e
-}
-
-func pickAccount(accounts []public.Account, hint string) (public.Account, bool) {
-	for _, a := range accounts {
-		if hint == "" || strings.EqualFold(a.PreferredUsername, hint) {
-			return a, true
-		}
-	}
-	return public.Account{}, false
 }
 
 // signIn runs the device code flow, showing the code through the host.

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 
 	"github.com/kubelogin-dev/kubelogin/providers/internal/entraerr"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/msalcache"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/popscheme"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -38,23 +38,13 @@ func msalToken(ctx context.Context, req *sdk.Request, auth string, client *http.
 // revoked refresh token is renewed here, as upstream kubelogin does, without
 // the host's "signing in again" notice.
 func silent(ctx context.Context, app public.Client, req *sdk.Request, blob *msalcache.Blob) (*sdk.Token, error) {
-	if len(req.State) == 0 {
-		return nil, nil
-	}
-	accounts, err := app.Accounts(ctx)
-	if err != nil {
-		sdk.Logger().Warn("provider state is unreadable; signing in afresh", "error", err)
-		blob.Reset()
-		return nil, nil
-	}
-	acct, ok := accountFor(accounts, req.Credentials.Username)
+	acct, ok := msalcache.Account(ctx, app, blob, req.Credentials.Username)
 	if !ok {
-		sdk.Logger().Debug("provider state holds no account for the username; signing in afresh")
 		return nil, nil
 	}
 	opts := []public.AcquireSilentOption{public.WithSilentAccount(acct)}
 	if req.PoP != nil {
-		opts = append(opts, public.WithAuthenticationScheme(popScheme{reqCnf: req.PoP.ReqCnf}))
+		opts = append(opts, public.WithAuthenticationScheme(popscheme.New(req.PoP.ReqCnf)))
 	}
 	res, err := app.AcquireTokenSilent(ctx, req.Scopes, opts...)
 	if err == nil {
@@ -70,20 +60,11 @@ func silent(ctx context.Context, app public.Client, req *sdk.Request, blob *msal
 	return nil, nil
 }
 
-func accountFor(accounts []public.Account, username string) (public.Account, bool) {
-	for _, a := range accounts {
-		if strings.EqualFold(a.PreferredUsername, username) {
-			return a, true
-		}
-	}
-	return public.Account{}, false
-}
-
 // signIn sends the username and password to Entra ID.
 func signIn(ctx context.Context, app public.Client, req *sdk.Request, blob *msalcache.Blob) (*sdk.Token, error) {
 	var opts []public.AcquireByUsernamePasswordOption
 	if req.PoP != nil {
-		opts = append(opts, public.WithAuthenticationScheme(popScheme{reqCnf: req.PoP.ReqCnf}))
+		opts = append(opts, public.WithAuthenticationScheme(popscheme.New(req.PoP.ReqCnf)))
 	}
 	c := req.Credentials
 	//lint:ignore SA1019 MSAL deprecates ROPC, but it is this login mode; upstream kubelogin makes the same call

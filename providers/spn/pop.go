@@ -8,6 +8,7 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 
 	"github.com/kubelogin-dev/kubelogin/providers/internal/entraerr"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/popscheme"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -33,25 +34,9 @@ func popToken(ctx context.Context, req *sdk.Request, auth string, cred credentia
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "authority %s: %v", auth, err)
 	}
-	res, err := app.AcquireTokenByCredential(ctx, req.Scopes, confidential.WithAuthenticationScheme(popScheme{reqCnf: req.PoP.ReqCnf}))
+	res, err := app.AcquireTokenByCredential(ctx, req.Scopes, confidential.WithAuthenticationScheme(popscheme.New(req.PoP.ReqCnf)))
 	if err != nil {
 		return nil, entraerr.Classify(ctx, err)
 	}
 	return &sdk.Token{AccessToken: res.AccessToken, ExpiresAt: res.ExpiresOn, TokenType: "pop", Account: req.ClientID}, nil
 }
-
-// popScheme is MSAL's extension point for PoP: it adds token_type=pop and
-// req_cnf to the token request and leaves the token as Entra issued it.
-type popScheme struct{ reqCnf string }
-
-func (s popScheme) TokenRequestParams() map[string]string {
-	return map[string]string{"token_type": "pop", "req_cnf": s.reqCnf}
-}
-
-// KeyID only partitions MSAL's in-memory cache, which lives for one
-// request; req_cnf identifies the key as well as its kid does.
-func (s popScheme) KeyID() string { return s.reqCnf }
-
-func (popScheme) FormatAccessToken(at string) (string, error) { return at, nil }
-
-func (popScheme) AccessTokenType() string { return "pop" }

@@ -90,6 +90,10 @@ func (c *Client) post(ctx context.Context, endpoint string, form url.Values) (in
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err == nil && ctx.Err() != nil {
+		// A reply cut short by the deadline can end without a read error.
+		err = ctx.Err()
+	}
 	if err != nil {
 		return 0, nil, entraerr.Classify(ctx, fmt.Errorf("read reply of %s: %w", endpoint, err))
 	}

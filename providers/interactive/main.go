@@ -1,0 +1,94 @@
+// Command kubelogin-provider-interactive serves the "interactive" login
+// mode: the user signs in in a web browser (authorization code flow with
+// PKCE) and MSAL receives the answer on a loopback listener. The provider
+// never starts a browser itself: it asks the host to open the URL, and the
+// host also prints it for users without one. The MSAL token cache travels
+// to the host as provider state, so later runs refresh without a browser.
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+
+	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
+	"github.com/kubelogin-dev/kubelogin/sdk"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() { sdk.Serve(provider{}) }
+
+type provider struct {
+	// httpClient replaces the default client in this package's tests, which
+	// run GetToken in-process against the Entra ID emulator.
+	httpClient *http.Client
+}
+
+func (provider) Describe() sdk.Info {
+	return sdk.Info{
+		Name:         "interactive",
+		Version:      version,
+		LoginModes:   []string{"interactive"},
+		Capabilities: sdk.Capabilities{Interactive: true, PoP: true, Stateful: true},
+	}
+}
+
+// GetToken does not refuse when req.UserPresent is false: the sign-in
+// happens in a browser, which needs no terminal, and the host prints the URL
+// for whoever reads its stderr.
+func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
+	if err := validate(req); err != nil {
+		return nil, err
+	}
+	auth, err := authority.URL(req.AuthorityHost, req.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	client := p.httpClient
+	if client == nil {
+		client = httpclient.New()
+	}
+	sdk.Logger().Debug("requesting user token", "tenant", req.TenantID, "client", req.ClientID,
+		"pop", req.PoP != nil, "login_hint", req.LoginHint, "state", len(req.State) > 0)
+	return msalToken(ctx, req, auth, client, ui)
+}
+
+// validate names the flag to set for each missing or unusable setting.
+func validate(req *sdk.Request) error {
+	switch {
+	case req.ClientID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no client ID: set --client-id, AAD_SERVICE_PRINCIPAL_CLIENT_ID or AZURE_CLIENT_ID")
+	case req.TenantID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no tenant ID: set --tenant-id or AZURE_TENANT_ID")
+	case req.Legacy:
+		return sdk.Errorf(sdk.CodeInvalidRequest, "the interactive login mode cannot request --legacy (v1) tokens: drop --legacy or use -l devicecode")
+	case len(req.Scopes) == 0:
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no scope to request: set --server-id")
+	case req.PoP != nil && req.PoP.ReqCnf == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "PoP request has no key confirmation (req_cnf)")
+	}
+	return validateRedirect(req.RedirectURL)
+}
+
+// validateRedirect accepts only http loopback URLs: MSAL listens on
+// localhost at the URL's port (any port when none is given), so any other
+// host could never receive the browser's answer.
+func validateRedirect(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err == nil && u.Scheme == "http" && loopback(u.Hostname()) {
+		return nil
+	}
+	return sdk.Errorf(sdk.CodeInvalidRequest, "--redirect-url %q is not an http loopback URL such as http://localhost:8400", raw)
+}
+
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
+}
