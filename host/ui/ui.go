@@ -71,24 +71,52 @@ func (t *Terminal) OpenURL(url, purpose string) error {
 // SystemBrowser opens url with $BROWSER, else the platform's opener. Its
 // output goes to stderr so it can never corrupt the ExecCredential.
 func SystemBrowser(url string) error {
-	var cmd *exec.Cmd
-	switch {
-	case os.Getenv("BROWSER") != "":
-		cmd = exec.Command(os.Getenv("BROWSER"), url)
-	case runtime.GOOS == "darwin":
-		cmd = exec.Command("open", url)
-	case runtime.GOOS == "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
-	default:
-		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-			return fmt.Errorf("no display to open a browser on")
+	if b := os.Getenv("BROWSER"); b != "" {
+		return start(browserCommands(b, url))
+	}
+	switch runtime.GOOS {
+	case "darwin":
+		return start([][]string{{"open", url}})
+	case "windows":
+		return start([][]string{{"rundll32", "url.dll,FileProtocolHandler", url}})
+	}
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return fmt.Errorf("no display to open a browser on")
+	}
+	return start([][]string{{"xdg-open", url}})
+}
+
+// browserCommands reads $BROWSER the way xdg-utils does: a list of commands
+// separated by ':', each run with the URL appended, or in place of %s.
+func browserCommands(browser, url string) [][]string {
+	var cmds [][]string
+	for _, entry := range strings.Split(browser, ":") {
+		fields := strings.Fields(entry)
+		if len(fields) == 0 {
+			continue
 		}
-		cmd = exec.Command("xdg-open", url)
+		if strings.Contains(entry, "%s") {
+			for i, f := range fields {
+				fields[i] = strings.ReplaceAll(f, "%s", url)
+			}
+		} else {
+			fields = append(fields, url)
+		}
+		cmds = append(cmds, fields)
 	}
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return err
+	return cmds
+}
+
+// start runs the first command that starts, without waiting for it.
+func start(cmds [][]string) error {
+	err := fmt.Errorf("no browser command")
+	for _, c := range cmds {
+		cmd := exec.Command(c[0], c[1:]...)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err = cmd.Start(); err == nil {
+			go func() { _ = cmd.Wait() }()
+			return nil
+		}
 	}
-	go func() { _ = cmd.Wait() }()
-	return nil
+	return err
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -80,5 +81,23 @@ func TestTerminal(t *testing.T) {
 				t.Fatalf("nothing JSON-like may reach the user's terminal")
 			}
 		})
+	}
+}
+
+func TestBrowserCommands(t *testing.T) {
+	tests := []struct {
+		browser string
+		want    [][]string
+	}{
+		{"firefox", [][]string{{"firefox", "https://u"}}},
+		{"firefox:chromium --new-window", [][]string{{"firefox", "https://u"}, {"chromium", "--new-window", "https://u"}}},
+		{"lynx %s -dump", [][]string{{"lynx", "https://u", "-dump"}}},
+		{"::", nil},
+	}
+	for _, tt := range tests {
+		got := browserCommands(tt.browser, "https://u")
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%q: got %q, want %q", tt.browser, got, tt.want)
+		}
 	}
 }
