@@ -5,25 +5,44 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+
+	"github.com/kubelogin-dev/kubelogin/host/options"
 )
 
-// azureProfileDigest fingerprints the Azure CLI's profile (signed-in
-// accounts and default subscription). It is part of the azurecli cache key,
-// so `az login`, `az logout` and `az account set` take effect on the next
-// kubectl call instead of when the cached token expires.
-func azureProfileDigest(f *Factory) string {
-	dir := f.env("AZURE_CONFIG_DIR")
+// cliProfiles are the files in which the Azure CLI and the Azure Developer
+// CLI record who is signed in (and the default subscription). Their digest
+// is part of those modes' cache key, so signing in, out or switching
+// accounts takes effect on the next kubectl call instead of when the cached
+// token expires.
+var cliProfiles = map[string]struct {
+	envDir, homeDir string
+	files           []string
+}{
+	options.AzureCLI: {"AZURE_CONFIG_DIR", ".azure", []string{"azureProfile.json"}},
+	options.AzD:      {"AZD_CONFIG_DIR", ".azd", []string{"auth.json", "config.json"}},
+}
+
+// cliProfileDigest fingerprints the sign-in files of mode's CLI; "" for
+// other modes.
+func cliProfileDigest(f *Factory, mode string) string {
+	p, ok := cliProfiles[mode]
+	if !ok {
+		return ""
+	}
+	dir := f.env(p.envDir)
 	if dir == "" {
 		home, err := f.HomeDir()
 		if err != nil {
 			return ""
 		}
-		dir = filepath.Join(home, ".azure")
+		dir = filepath.Join(home, p.homeDir)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "azureProfile.json"))
-	if err != nil {
-		return ""
+	h := sha256.New()
+	for _, name := range p.files {
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		h.Write([]byte(name))
+		h.Write(b)
+		h.Write([]byte{0})
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -67,8 +67,8 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 	}
 	authority, _ := t.ResolvedAuthorityHost()
 	req, key, audience := buildRequest(t, authority, info)
-	if t.LoginMode == options.AzureCLI {
-		key.Extra = keyExtra(t, azureProfileDigest(f))
+	if d := cliProfileDigest(f, t.LoginMode); d != "" {
+		key.Extra = keyExtra(t, d)
 	}
 	log.Debug("resolved settings", "mode", t.LoginMode, "authority", authority, "tenant", t.TenantID, "client", t.ClientID,
 		"server", t.ServerID, "legacy", t.Legacy, "timeout", t.Timeout, "credentials", req.Credentials)
@@ -259,13 +259,13 @@ func buildRequest(t *options.Token, authority string, info execcred.Info) (*sdk.
 
 // keyExtra encodes the mode-specific settings that change which token is
 // right; JSON keeps the encoding unambiguous and sorts the map.
-func keyExtra(t *options.Token, azureProfile string) string {
+func keyExtra(t *options.Token, cliProfile string) string {
 	b, _ := json.Marshal(struct {
 		FederatedTokenFile string            `json:"f,omitempty"`
 		Subscription       string            `json:"s,omitempty"`
 		ProviderArgs       map[string]string `json:"p,omitempty"`
-		AzureProfile       string            `json:"az,omitempty"`
-	}{t.FederatedTokenFile, t.Subscription, t.ProviderArgs, azureProfile})
+		CLIProfile         string            `json:"cli,omitempty"`
+	}{t.FederatedTokenFile, t.Subscription, t.ProviderArgs, cliProfile})
 	return string(b)
 }
 
