@@ -1,0 +1,47 @@
+// Command kubelogin-provider-azurepipelines serves the "azurepipelines"
+// login mode: inside an Azure Pipelines job, a service connection with
+// workload identity federation signs in without a secret. The job's OIDC
+// endpoint mints a federated token for the connection, and Entra ID
+// exchanges it for an access token, as upstream kubelogin does.
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
+	"github.com/kubelogin-dev/kubelogin/sdk"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() { sdk.Serve(provider{}) }
+
+type provider struct {
+	// httpClient replaces the default client in this package's tests, which
+	// run GetToken in-process against TLS fakes.
+	httpClient *http.Client
+}
+
+func (provider) Describe() sdk.Info {
+	return sdk.Info{
+		Name:       "azurepipelines",
+		Version:    version,
+		LoginModes: []string{"azurepipelines"},
+	}
+}
+
+func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {
+	job, err := jobOf(req)
+	if err != nil {
+		return nil, err
+	}
+	client := p.httpClient
+	if client == nil {
+		client = httpclient.New()
+	}
+	sdk.Logger().Debug("requesting Azure Pipelines token", "tenant", req.TenantID, "client", req.ClientID,
+		"service_connection", job.connectionID, "oidc_endpoint", job.oidcURL.Host)
+	return exchange(ctx, req, job, client)
+}
