@@ -8,12 +8,11 @@ package main
 
 import (
 	"context"
-	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/kubelogin-dev/kubelogin/providers/internal/entraerr"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/clierr"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -49,37 +48,17 @@ func (provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.
 	}
 	at, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: req.Scopes, TenantID: req.TenantID})
 	if err != nil {
-		return nil, classify(ctx, err)
+		return nil, cli.Classify(ctx, err)
 	}
 	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, TokenType: "Bearer"}, nil
 }
 
-// classify turns what az printed into one line that says what to do.
-func classify(ctx context.Context, err error) *sdk.Error {
-	if ctx.Err() != nil {
-		return entraerr.Cancelled(ctx)
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "executable not found"):
-		return sdk.Errorf(sdk.CodeInvalidRequest, "the Azure CLI (az) is not installed or not on PATH: install it, or use another login mode")
-	case strings.Contains(msg, "az login"):
-		return sdk.Errorf(sdk.CodeInvalidRequest, "the Azure CLI is not signed in: run `az login` and retry")
-	}
-	if e := entraerr.FromText(msg); e != nil {
-		if e.Code == sdk.CodeInvalidGrant || e.Code == sdk.CodeInteractionRequired {
-			// The sign-in to renew is az's own, not kubelogin's.
-			return &sdk.Error{Code: sdk.CodeInvalidRequest, Message: e.Message + " Run `az login` again.", AADSTS: e.AADSTS}
-		}
-		return e
-	}
-	return sdk.Errorf(sdk.CodeUnspecified, "az account get-access-token failed: %s", firstLine(msg))
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(strings.TrimPrefix(s, "AzureCLICredential: "))
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
+// cli is how az's failures read to the user.
+var cli = clierr.CLI{
+	Name:        "the Azure CLI",
+	Binary:      "az",
+	Command:     "az account get-access-token",
+	Login:       "az login",
+	NotSignedIn: []string{"az login"},
+	Prefix:      "AzureCLICredential: ",
 }
