@@ -8,7 +8,8 @@ type Entry struct {
 	// ID is the Key.ID the entry is stored under; set by Put, checked by Get, shown by status.
 	ID string `json:"key"`
 
-	// Descriptive, non-secret copy of the key for `kubelogin status`; Put fills these from the Key.
+	// Descriptive, non-secret copy of the key for `kubelogin status`; Put fills these from the Key
+	// (Account only when the provider named none).
 	LoginMode     string `json:"loginMode,omitempty"`
 	AuthorityHost string `json:"authorityHost,omitempty"`
 	TenantID      string `json:"tenantID,omitempty"`

@@ -37,7 +37,12 @@ func encodeEntry(k Key, e *Entry, now time.Time) ([]byte, error) {
 	f := entryFile{Kind: fileKind, Version: fileVersion, Entry: *e}
 	f.ID = k.ID()
 	f.LoginMode, f.AuthorityHost, f.TenantID = k.LoginMode, k.AuthorityHost, k.TenantID
-	f.ClientID, f.ServerID, f.Account = k.ClientID, k.ServerID, k.Account
+	f.ClientID, f.ServerID = k.ClientID, k.ServerID
+	if f.Account == "" {
+		// The provider's account (who signed in) says more than the key's
+		// login hint; the key's is the fallback.
+		f.Account = k.Account
+	}
 	f.Legacy, f.PoP = k.Legacy, k.PoPKeyID != ""
 	if f.WrittenAt.IsZero() {
 		f.WrittenAt = now
