@@ -15,14 +15,9 @@ import (
 // msalToken reuses the signed-in account from the state when it can and
 // falls back to a device code sign-in when it must.
 func msalToken(ctx context.Context, req *sdk.Request, auth string, client *http.Client, ui sdk.UI) (*sdk.Token, error) {
-	blob := msalcache.New(req.State)
-	app, err := public.New(req.ClientID,
-		public.WithAuthority(auth),
-		public.WithCache(blob),
-		public.WithInstanceDiscovery(!req.DisableInstanceDiscovery),
-		public.WithHTTPClient(client))
+	app, blob, err := msalcache.PublicClient(req, auth, client)
 	if err != nil {
-		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "authority %s: %v", auth, err)
+		return nil, err
 	}
 	tok, err := silent(ctx, app, req, blob)
 	if tok != nil || err != nil {
