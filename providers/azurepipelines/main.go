@@ -37,10 +37,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 	if err != nil {
 		return nil, err
 	}
-	client := p.httpClient
-	if client == nil {
-		client = httpclient.New()
-	}
+	client := httpclient.Or(p.httpClient)
 	sdk.Logger().Debug("requesting Azure Pipelines token", "tenant", req.TenantID, "client", req.ClientID,
 		"service_connection", job.connectionID, "oidc_endpoint", job.oidcURL.Host)
 	return exchange(ctx, req, job, client)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/require"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -44,10 +45,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 	if err != nil {
 		return nil, err
 	}
-	client := p.httpClient
-	if client == nil {
-		client = httpclient.New()
-	}
+	client := httpclient.Or(p.httpClient)
 	sdk.Logger().Debug("requesting user token", "tenant", req.TenantID, "client", req.ClientID,
 		"legacy", req.Legacy, "state", len(req.State) > 0)
 	if req.Legacy {
@@ -57,15 +55,5 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 }
 
 func validate(req *sdk.Request) error {
-	switch {
-	case req.ClientID == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no client ID: set --client-id, AAD_SERVICE_PRINCIPAL_CLIENT_ID or AZURE_CLIENT_ID")
-	case req.TenantID == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no tenant ID: set --tenant-id or AZURE_TENANT_ID")
-	case req.Legacy && req.Resource == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no resource for a --legacy token: set --server-id")
-	case !req.Legacy && len(req.Scopes) == 0:
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no scope to request: set --server-id")
-	}
-	return nil
+	return require.First(require.ClientAndTenant(req), require.Target(req))
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/require"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -48,10 +49,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 	if err != nil {
 		return nil, err
 	}
-	client := p.httpClient
-	if client == nil {
-		client = httpclient.New()
-	}
+	client := httpclient.Or(p.httpClient)
 	sdk.Logger().Debug("requesting user token", "tenant", req.TenantID, "client", req.ClientID,
 		"pop", req.PoP != nil, "login_hint", req.LoginHint, "state", len(req.State) > 0)
 	return msalToken(ctx, req, auth, client, ui)
@@ -59,17 +57,11 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 
 // validate names the flag to set for each missing or unusable setting.
 func validate(req *sdk.Request) error {
-	switch {
-	case req.ClientID == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no client ID: set --client-id, AAD_SERVICE_PRINCIPAL_CLIENT_ID or AZURE_CLIENT_ID")
-	case req.TenantID == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no tenant ID: set --tenant-id or AZURE_TENANT_ID")
-	case req.Legacy:
+	if req.Legacy {
 		return sdk.Errorf(sdk.CodeInvalidRequest, "the interactive login mode cannot request --legacy (v1) tokens: drop --legacy or use -l devicecode")
-	case len(req.Scopes) == 0:
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no scope to request: set --server-id")
-	case req.PoP != nil && req.PoP.ReqCnf == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "PoP request has no key confirmation (req_cnf)")
+	}
+	if err := require.First(require.ClientAndTenant(req), require.Target(req), require.PoPKey(req)); err != nil {
+		return err
 	}
 	return validateRedirect(req.RedirectURL)
 }

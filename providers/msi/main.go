@@ -42,10 +42,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 	if err := validate(req); err != nil {
 		return nil, err
 	}
-	client := p.httpClient
-	if client == nil {
-		client = httpclient.New()
-	}
+	client := httpclient.Or(p.httpClient)
 	id := selectIdentity(req)
 	source, err := managedidentity.GetSource()
 	if err != nil {

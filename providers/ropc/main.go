@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/require"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -45,10 +46,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 	if err != nil {
 		return nil, err
 	}
-	client := p.httpClient
-	if client == nil {
-		client = httpclient.New()
-	}
+	client := httpclient.Or(p.httpClient)
 	// The password is never logged; Credentials formats it as set/unset.
 	sdk.Logger().Debug("requesting user token with a password", "tenant", req.TenantID, "client", req.ClientID,
 		"username", req.Credentials.Username, "pop", req.PoP != nil, "state", len(req.State) > 0)
@@ -58,21 +56,16 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 // validate names the flag and variables to set for each missing setting.
 func validate(req *sdk.Request) error {
 	c := req.Credentials
+	if err := require.ClientAndTenant(req); err != nil {
+		return err
+	}
 	switch {
-	case req.ClientID == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no client ID: set --client-id, AAD_SERVICE_PRINCIPAL_CLIENT_ID or AZURE_CLIENT_ID")
-	case req.TenantID == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no tenant ID: set --tenant-id or AZURE_TENANT_ID")
 	case c.Username == "":
 		return sdk.Errorf(sdk.CodeInvalidRequest, "no username: set --username, AZURE_USERNAME or AAD_USER_PRINCIPAL_NAME")
 	case c.Password == "":
 		return sdk.Errorf(sdk.CodeInvalidRequest, "no password: set --password, AZURE_PASSWORD or AAD_USER_PRINCIPAL_PASSWORD")
 	case req.Legacy:
 		return sdk.Errorf(sdk.CodeInvalidRequest, "login mode ropc has no --legacy flow: remove --legacy")
-	case len(req.Scopes) == 0:
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no scope to request: set --server-id")
-	case req.PoP != nil && req.PoP.ReqCnf == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "PoP request has no key confirmation (req_cnf)")
 	}
-	return nil
+	return require.First(require.Target(req), require.PoPKey(req))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/require"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -45,10 +46,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 	if err != nil {
 		return nil, err
 	}
-	client := p.httpClient
-	if client == nil {
-		client = httpclient.New()
-	}
+	client := httpclient.Or(p.httpClient)
 	sdk.Logger().Debug("requesting service principal token", "tenant", req.TenantID, "client", req.ClientID,
 		"certificate", cred.cert != nil, "legacy", req.Legacy, "pop", req.PoP != nil)
 	switch {
@@ -64,21 +62,14 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 // validate names the flag or variable to set for each missing setting.
 func validate(req *sdk.Request) error {
 	c := req.Credentials
+	if err := require.ClientAndTenant(req); err != nil {
+		return err
+	}
 	switch {
-	case req.ClientID == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no client ID: set --client-id, AAD_SERVICE_PRINCIPAL_CLIENT_ID or AZURE_CLIENT_ID")
-	case req.TenantID == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no tenant ID: set --tenant-id or AZURE_TENANT_ID")
 	case c.ClientSecret == "" && c.ClientCertificatePath == "":
 		return sdk.Errorf(sdk.CodeInvalidRequest, "no client secret or certificate: set --client-secret, AAD_SERVICE_PRINCIPAL_CLIENT_SECRET or AZURE_CLIENT_SECRET, or a certificate with --client-certificate")
 	case req.Legacy && req.PoP != nil:
 		return sdk.Errorf(sdk.CodeInvalidRequest, "PoP tokens cannot be requested with --legacy: v1 tokens are bearer tokens; drop one of --pop-enabled and --legacy")
-	case req.Legacy && req.Resource == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no resource for a --legacy token: set --server-id")
-	case !req.Legacy && len(req.Scopes) == 0:
-		return sdk.Errorf(sdk.CodeInvalidRequest, "no scope to request: set --server-id")
-	case req.PoP != nil && req.PoP.ReqCnf == "":
-		return sdk.Errorf(sdk.CodeInvalidRequest, "PoP request has no key confirmation (req_cnf)")
 	}
-	return nil
+	return require.First(require.Target(req), require.PoPKey(req))
 }

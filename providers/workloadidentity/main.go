@@ -35,10 +35,7 @@ func (provider) Describe() sdk.Info {
 }
 
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {
-	client := p.httpClient
-	if client == nil {
-		client = httpclient.New()
-	}
+	client := httpclient.Or(p.httpClient)
 	var src federatedToken = tokenFile(req.Credentials.FederatedTokenFile)
 	gh, onGitHub := githubFromEnv(client)
 	if onGitHub {

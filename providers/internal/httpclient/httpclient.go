@@ -10,3 +10,12 @@ import "net/http"
 func New() *http.Client {
 	return &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 }
+
+// Or returns override when set (a package's tests inject a client that
+// trusts their fake), else a new client.
+func Or(override *http.Client) *http.Client {
+	if override != nil {
+		return override
+	}
+	return New()
+}
