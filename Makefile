@@ -1,9 +1,8 @@
 # kubelogin: a host binary plus one provider binary per login mode.
 GO        ?= go
 BIN       := $(CURDIR)/bin
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X github.com/kubelogin-dev/kubelogin/host/cli.version=$(VERSION)
-PROVIDERS := $(notdir $(filter-out providers/internal,$(wildcard providers/*)))
+VERSION   ?= $(shell git describe --tags --match 'v*' --dirty 2>/dev/null || echo 0.0.0-dev+$$(git rev-parse --short HEAD 2>/dev/null || echo unknown))
+LDFLAGS   := -s -w -X github.com/kubelogin-dev/kubelogin/internal/buildinfo.version=$(VERSION)
 TOOLS     := $(BIN)/tools
 STATICCHECK_VERSION        := v0.8.2
 PROTOC_GEN_GO_VERSION      := v1.36.12
@@ -13,14 +12,10 @@ PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
 
 all: build
 
-## build: bin/kubelogin, bin/kubelogin-provider-<mode> for every provider, and the test environment
+## build: bin/kubelogin, bin/kubelogin-provider-<mode> for every provider (each named by its cmd/ folder), and the test environment
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/kubelogin ./host
-	@for p in $(PROVIDERS); do \
-		echo "building kubelogin-provider-$$p"; \
-		CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS) -X main.version=$(VERSION)" -o $(BIN)/kubelogin-provider-$$p ./providers/$$p || exit 1; \
-	done
-	$(GO) build -o $(BIN)/kubelogin-testenv ./internal/cmd/testenv
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
+	$(GO) build -o $(BIN)/ ./internal/cmd/kubelogin-testenv
 
 ## test: vet, gofmt, staticcheck, every test with the race detector (end-to-end tests build their own binaries), a short fuzz run
 test: vet fmt-check staticcheck

@@ -13,6 +13,8 @@ import (
 	"time"
 )
 
+// TestVersionAndProvidersList runs the set TestMain installed with
+// `GOBIN=… go install ./cmd/...`: kubelogin finds every provider beside it.
 func TestVersionAndProvidersList(t *testing.T) {
 	env := baseEnv(t)
 	for _, args := range [][]string{{"--version"}, {"version"}} {
@@ -25,7 +27,7 @@ func TestVersionAndProvidersList(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("providers list: exit %d: %s", r.code, r.stderr)
 	}
-	for _, mode := range []string{"spn", "devicecode"} {
+	for _, mode := range shippedModes(t) {
 		row := regexp.MustCompile(`(?m)^\S+\s+\S+\s+` + mode + `\s+` + regexp.QuoteMeta(filepath.Join(binDir, "kubelogin-provider-"+mode)) + `\s+kubelogin's directory$`)
 		if !row.MatchString(r.stdout) {
 			t.Errorf("providers list has no row for %s found next to kubelogin:\n%s", mode, r.stdout)
@@ -35,6 +37,21 @@ func TestVersionAndProvidersList(t *testing.T) {
 	if !strings.Contains(r.stdout, "badversion") || !strings.Contains(r.stdout, "error: provider badversion") || !strings.Contains(r.stdout, "KUBELOGIN_PROVIDER_PATH") {
 		t.Errorf("a broken provider must be listed with its error:\n%s", r.stdout)
 	}
+}
+
+// shippedModes lists the modes of cmd/kubelogin-provider-<mode>, the set
+// that `go install …/cmd/...` installs.
+func shippedModes(t *testing.T) []string {
+	t.Helper()
+	mains, err := filepath.Glob(filepath.Join("..", "cmd", "kubelogin-provider-*"))
+	if err != nil || len(mains) == 0 {
+		t.Fatalf("no provider mains under cmd/: %v", err)
+	}
+	var modes []string
+	for _, m := range mains {
+		modes = append(modes, strings.TrimPrefix(filepath.Base(m), "kubelogin-provider-"))
+	}
+	return modes
 }
 
 // TestInterruptStopsProvider: Ctrl-C while a provider works ends kubelogin

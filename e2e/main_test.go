@@ -44,43 +44,34 @@ func buildAll(dir string) error {
 	if err != nil {
 		return err
 	}
-	build := func(out, pkg string) error {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
+	goCmd := func(env []string, args ...string) error {
+		cmd := exec.Command("go", args...)
 		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		cmd.Env = append(os.Environ(), append(env, "CGO_ENABLED=0")...)
 		if b, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("building %s: %v\n%s", pkg, err, b)
+			return fmt.Errorf("go %v: %v\n%s", args, err, b)
 		}
 		return nil
 	}
-	if err := build("kubelogin", "./host"); err != nil {
+	build := func(out string, pkgs ...string) error {
+		return goCmd(nil, append([]string{"build", "-o", out}, pkgs...)...)
+	}
+	// The shipped binaries are installed the way a `go install …/cmd/...@version`
+	// user gets them, so every test also proves that such a set works.
+	if err := goCmd([]string{"GOBIN=" + dir}, "install", "./cmd/..."); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(filepath.Join(root, "providers"))
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.IsDir() && e.Name() != "internal" {
-			if err := build("kubelogin-provider-"+e.Name(), "./providers/"+e.Name()); err != nil {
-				return err
-			}
-		}
-	}
-	if err := build("kubelogin-testenv", "./internal/cmd/testenv"); err != nil {
-		return err
-	}
-	if err := build("testbrowser", "./internal/cmd/testbrowser"); err != nil {
+	if err := build(dir+string(filepath.Separator), "./internal/cmd/kubelogin-testenv", "./internal/cmd/testbrowser"); err != nil {
 		return err
 	}
 	// Test providers live in their own directory, found through
 	// KUBELOGIN_PROVIDER_PATH, so ordinary runs never see them.
 	tp := filepath.Join(dir, "testproviders")
-	if err := build("testproviders/testprovider", "./internal/testprovider"); err != nil {
+	if err := build(tp+string(filepath.Separator), "./internal/testprovider"); err != nil {
 		return err
 	}
 	// The example third-party provider, installed as an outsider would.
-	if err := build("testproviders/kubelogin-provider-tokenfile", "./examples/provider-tokenfile"); err != nil {
+	if err := build(filepath.Join(tp, "kubelogin-provider-tokenfile"), "./examples/provider-tokenfile"); err != nil {
 		return err
 	}
 	for _, m := range testProviderModes {

@@ -6,21 +6,9 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 )
-
-// version is set at build time with -ldflags "-X .../host/cli.version=v1.2.3".
-var version = ""
-
-// Version is this build's version, for `kubelogin version` and provider checks.
-func Version() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 func versionString() string {
 	rev, built := "unknown", "unknown"
@@ -35,7 +23,7 @@ func versionString() string {
 		}
 	}
 	return fmt.Sprintf("kubelogin version %s\ngit hash: %s\nGo version: %s\nBuild time: %s\nPlatform: %s/%s",
-		Version(), rev, runtime.Version(), built, runtime.GOOS, runtime.GOARCH)
+		buildinfo.Version(), rev, runtime.Version(), built, runtime.GOOS, runtime.GOARCH)
 }
 
 // NewCmdVersion prints the same as --version; upstream has only the flag,

@@ -1,8 +1,8 @@
-// Command kubelogin-provider-azd serves the "azd" login mode: the account
+// Package azd serves the "azd" login mode: the account
 // signed in to the Azure Developer CLI gets the token, by running
 // `azd auth token` through azidentity like upstream kubelogin. azd keeps its
 // own refresh tokens, so this provider returns no state.
-package main
+package azd
 
 import (
 	"context"
@@ -10,19 +10,18 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/clierr"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
-func main() { sdk.Serve(provider{}) }
+// New returns the provider that cmd/kubelogin-provider-azd serves.
+func New() sdk.Provider { return provider{} }
 
 type provider struct{}
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{Name: "azd", Version: version, LoginModes: []string{"azd"}}
+	return sdk.Info{Name: "azd", Version: buildinfo.Version(), LoginModes: []string{"azd"}}
 }
 
 // GetToken runs azd for the kubeconfig's tenant, or azd's own default when

@@ -1,10 +1,10 @@
-// Command kubelogin-provider-azurecli serves the "azurecli" login mode: the
+// Package azurecli serves the "azurecli" login mode: the
 // account signed in to the Azure CLI gets the token, by running
 // `az account get-access-token` through azidentity like upstream kubelogin.
 // The Azure CLI keeps its own refresh tokens, so this provider returns no
 // state; the host caches the access token and keys it on the CLI's profile,
 // so `az login`, `az logout` and `az account set` take effect at once.
-package main
+package azurecli
 
 import (
 	"context"
@@ -12,19 +12,18 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/clierr"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
-func main() { sdk.Serve(provider{}) }
+// New returns the provider that cmd/kubelogin-provider-azurecli serves.
+func New() sdk.Provider { return provider{} }
 
 type provider struct{}
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{Name: "azurecli", Version: version, LoginModes: []string{"azurecli"}}
+	return sdk.Info{Name: "azurecli", Version: buildinfo.Version(), LoginModes: []string{"azurecli"}}
 }
 
 // GetToken runs az with the tenant and subscription the kubeconfig names.

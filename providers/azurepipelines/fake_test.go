@@ -1,4 +1,4 @@
-package main
+package azurepipelines
 
 import (
 	"crypto/rand"

@@ -1,22 +1,21 @@
-// Command kubelogin-provider-azurepipelines serves the "azurepipelines"
+// Package azurepipelines serves the "azurepipelines"
 // login mode: inside an Azure Pipelines job, a service connection with
 // workload identity federation signs in without a secret. The job's OIDC
 // endpoint mints a federated token for the connection, and Entra ID
 // exchanges it for an access token, as upstream kubelogin does.
-package main
+package azurepipelines
 
 import (
 	"context"
 	"net/http"
 
+	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
-func main() { sdk.Serve(provider{}) }
+// New returns the provider that cmd/kubelogin-provider-azurepipelines serves.
+func New() sdk.Provider { return provider{} }
 
 type provider struct {
 	// httpClient replaces the default client in this package's tests, which
@@ -27,7 +26,7 @@ type provider struct {
 func (provider) Describe() sdk.Info {
 	return sdk.Info{
 		Name:       "azurepipelines",
-		Version:    version,
+		Version:    buildinfo.Version(),
 		LoginModes: []string{"azurepipelines"},
 	}
 }

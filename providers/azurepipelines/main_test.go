@@ -1,4 +1,4 @@
-package main
+package azurepipelines
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	bin, cleanup, err := providertest.Build(".", "azurepipelines")
+	bin, cleanup, err := providertest.Build("github.com/kubelogin-dev/kubelogin/cmd/kubelogin-provider-azurepipelines", "azurepipelines")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

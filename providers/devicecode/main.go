@@ -1,23 +1,22 @@
-// Command kubelogin-provider-devicecode serves the "devicecode" login mode:
+// Package devicecode serves the "devicecode" login mode:
 // the user signs in on any device with a browser by entering a code. The
 // MSAL token cache (or, with --legacy, the v1 refresh token) travels to the
 // host as provider state, so later runs refresh without a prompt.
-package main
+package devicecode
 
 import (
 	"context"
 	"net/http"
 
+	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/require"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
-func main() { sdk.Serve(provider{}) }
+// New returns the provider that cmd/kubelogin-provider-devicecode serves.
+func New() sdk.Provider { return provider{} }
 
 type provider struct {
 	// httpClient replaces the default client in this package's tests, which
@@ -28,7 +27,7 @@ type provider struct {
 func (provider) Describe() sdk.Info {
 	return sdk.Info{
 		Name:         "devicecode",
-		Version:      version,
+		Version:      buildinfo.Version(),
 		LoginModes:   []string{"devicecode"},
 		Capabilities: sdk.Capabilities{Interactive: true, Legacy: true, Stateful: true},
 	}

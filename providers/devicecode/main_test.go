@@ -1,4 +1,4 @@
-package main
+package devicecode
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	bin, cleanup, err := providertest.Build(".", "devicecode")
+	bin, cleanup, err := providertest.Build("github.com/kubelogin-dev/kubelogin/cmd/kubelogin-provider-devicecode", "devicecode")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -1,10 +1,10 @@
-// Command kubelogin-provider-interactive serves the "interactive" login
+// Package interactive serves the "interactive" login
 // mode: the user signs in in a web browser (authorization code flow with
 // PKCE) and MSAL receives the answer on a loopback listener. The provider
 // never starts a browser itself: it asks the host to open the URL, and the
 // host also prints it for users without one. The MSAL token cache travels
 // to the host as provider state, so later runs refresh without a browser.
-package main
+package interactive
 
 import (
 	"context"
@@ -12,16 +12,15 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/require"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
-func main() { sdk.Serve(provider{}) }
+// New returns the provider that cmd/kubelogin-provider-interactive serves.
+func New() sdk.Provider { return provider{} }
 
 type provider struct {
 	// httpClient replaces the default client in this package's tests, which
@@ -32,7 +31,7 @@ type provider struct {
 func (provider) Describe() sdk.Info {
 	return sdk.Info{
 		Name:         "interactive",
-		Version:      version,
+		Version:      buildinfo.Version(),
 		LoginModes:   []string{"interactive"},
 		Capabilities: sdk.Capabilities{Interactive: true, PoP: true, Stateful: true},
 	}

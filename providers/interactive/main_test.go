@@ -1,4 +1,4 @@
-package main
+package interactive
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	bin, cleanup, err := providertest.Build(".", "interactive")
+	bin, cleanup, err := providertest.Build("github.com/kubelogin-dev/kubelogin/cmd/kubelogin-provider-interactive", "interactive")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

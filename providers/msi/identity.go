@@ -1,4 +1,4 @@
-package main
+package msi
 
 import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"

@@ -1,9 +1,9 @@
-// Command kubelogin-provider-msi serves the "msi" login mode: the managed
+// Package msi serves the "msi" login mode: the managed
 // identity of the Azure resource this runs on (VM, App Service, Arc, Cloud
 // Shell) gets the token, through azidentity like upstream kubelogin. The
 // endpoint is found from the environment azidentity reads (IDENTITY_ENDPOINT,
 // IDENTITY_HEADER, IMDS_ENDPOINT, MSI_ENDPOINT, MSI_SECRET), else IMDS.
-package main
+package msi
 
 import (
 	"context"
@@ -15,14 +15,13 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/managedidentity"
 
+	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
-func main() { sdk.Serve(provider{}) }
+// New returns the provider that cmd/kubelogin-provider-msi serves.
+func New() sdk.Provider { return provider{} }
 
 type provider struct {
 	// httpClient replaces the default client in this package's tests, which
@@ -33,7 +32,7 @@ type provider struct {
 func (provider) Describe() sdk.Info {
 	return sdk.Info{
 		Name:       "msi",
-		Version:    version,
+		Version:    buildinfo.Version(),
 		LoginModes: []string{"msi"},
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package msi
 
 import (
 	"context"
@@ -20,7 +20,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	bin, cleanup, err := providertest.Build(".", "msi")
+	bin, cleanup, err := providertest.Build("github.com/kubelogin-dev/kubelogin/cmd/kubelogin-provider-msi", "msi")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -1,24 +1,23 @@
-// Command kubelogin-provider-ropc serves the "ropc" login mode: resource
+// Package ropc serves the "ropc" login mode: resource
 // owner password credentials, for automation accounts without MFA. The MSAL
 // token cache travels to the host as provider state, so once the access
 // token expires the refresh token renews it without sending the password
 // again.
-package main
+package ropc
 
 import (
 	"context"
 	"net/http"
 
+	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/require"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
-func main() { sdk.Serve(provider{}) }
+// New returns the provider that cmd/kubelogin-provider-ropc serves.
+func New() sdk.Provider { return provider{} }
 
 type provider struct {
 	// httpClient replaces the default client in this package's tests, which
@@ -32,7 +31,7 @@ type provider struct {
 func (provider) Describe() sdk.Info {
 	return sdk.Info{
 		Name:         "ropc",
-		Version:      version,
+		Version:      buildinfo.Version(),
 		LoginModes:   []string{"ropc"},
 		Capabilities: sdk.Capabilities{PoP: true, Stateful: true},
 	}

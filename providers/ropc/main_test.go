@@ -1,4 +1,4 @@
-package main
+package ropc
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	bin, cleanup, err := providertest.Build(".", "ropc")
+	bin, cleanup, err := providertest.Build("github.com/kubelogin-dev/kubelogin/cmd/kubelogin-provider-ropc", "ropc")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -1,4 +1,4 @@
-package main
+package spn
 
 import (
 	"context"

@@ -1,23 +1,22 @@
-// Command kubelogin-provider-spn serves the "spn" login mode: a service
+// Package spn serves the "spn" login mode: a service
 // principal signs in with a client secret or certificate. Bearer tokens come
 // from azidentity, PoP tokens from MSAL (azidentity cannot ask for them), and
 // --legacy v1 tokens from the v1 endpoint (neither library speaks it).
-package main
+package spn
 
 import (
 	"context"
 	"net/http"
 
+	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/require"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
-func main() { sdk.Serve(provider{}) }
+// New returns the provider that cmd/kubelogin-provider-spn serves.
+func New() sdk.Provider { return provider{} }
 
 type provider struct {
 	// httpClient replaces the default client in this package's tests, which
@@ -28,7 +27,7 @@ type provider struct {
 func (provider) Describe() sdk.Info {
 	return sdk.Info{
 		Name:         "spn",
-		Version:      version,
+		Version:      buildinfo.Version(),
 		LoginModes:   []string{"spn"},
 		Capabilities: sdk.Capabilities{PoP: true, Legacy: true},
 	}

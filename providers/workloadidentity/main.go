@@ -1,24 +1,23 @@
-// Command kubelogin-provider-workloadidentity serves the "workloadidentity"
+// Package workloadidentity serves the "workloadidentity"
 // login mode: an application signs in with a federated token from another
 // issuer instead of a secret. The token comes from a file (in a pod, the
 // projected service account token named by AZURE_FEDERATED_TOKEN_FILE) or,
 // inside a GitHub Actions job, from the job's OIDC endpoint, as upstream
 // kubelogin does.
-package main
+package workloadidentity
 
 import (
 	"context"
 	"net/http"
 
+	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
-func main() { sdk.Serve(provider{}) }
+// New returns the provider that cmd/kubelogin-provider-workloadidentity serves.
+func New() sdk.Provider { return provider{} }
 
 type provider struct {
 	// httpClient replaces the default client in this package's tests, which
@@ -29,7 +28,7 @@ type provider struct {
 func (provider) Describe() sdk.Info {
 	return sdk.Info{
 		Name:       "workloadidentity",
-		Version:    version,
+		Version:    buildinfo.Version(),
 		LoginModes: []string{"workloadidentity"},
 	}
 }

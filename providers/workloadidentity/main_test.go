@@ -1,4 +1,4 @@
-package main
+package workloadidentity
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	bin, cleanup, err := providertest.Build(".", "workloadidentity")
+	bin, cleanup, err := providertest.Build("github.com/kubelogin-dev/kubelogin/cmd/kubelogin-provider-workloadidentity", "workloadidentity")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
