@@ -296,3 +296,35 @@ func TestGetTokenNoCache(t *testing.T) {
 		t.Errorf("--no-cache touched the cache directory: %v", err)
 	}
 }
+
+// TestGetTokenWithoutUsableCache checks that a cache directory that cannot
+// be used costs the cache, not the token; PoP then signs with a key that
+// lives for this run only.
+func TestGetTokenWithoutUsableCache(t *testing.T) {
+	tests := []struct {
+		name, warning string
+		args          []string
+	}{
+		{"relative cache dir", "is relative; use an absolute path or one starting with ~; continuing without a token cache", []string{"--cache-dir", "relative/dir"}},
+		{"pop with --no-cache", "", []string{"--no-cache"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.install(t, "spn", issuing(h.now, serverID, sdk.Capabilities{PoP: true}, "spn"))
+			args := append([]string{"get-token", "-l", "spn", "--server-id", serverID, "--pop-enabled", "--pop-claims", "u=/arm/cluster"}, tt.args...)
+			if code := h.run(t, args...); code != 0 {
+				t.Fatalf("exit %d: %s", code, h.err.String())
+			}
+			if at := popPayload(t, parseExecCredential(t, h.out.String()).Status.Token)["at"]; at != jwt(serverID) {
+				t.Errorf("PoP token wraps %v", at)
+			}
+			if !strings.Contains(h.err.String(), tt.warning) {
+				t.Errorf("stderr %q, want a warning containing %q", h.err.String(), tt.warning)
+			}
+			if _, err := os.Stat(h.cacheDir()); !os.IsNotExist(err) {
+				t.Errorf("the default cache directory was used: %v", err)
+			}
+		})
+	}
+}
