@@ -1,9 +1,15 @@
-// Package cli defines kubelogin's commands. Each command has an options
-// struct, a constructor that binds its flags, and a run function that tests
-// call without a process.
+// Package cli defines kubelogin's commands in the shape of cli/cli: each has
+// an options struct, a constructor NewCmdX(f, runF) that binds its flags,
+// and a run function. Everything a command takes from the outside world
+// comes through the Factory (streams, environment, clock, provider discovery
+// and launch), so tests run the commands in-process: flag parsing through
+// runF, the run functions with buffers, a temporary cache and a provider
+// served in-process.
 package cli
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"time"
 
@@ -11,29 +17,67 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/host/iostreams"
 	"github.com/kubelogin-dev/kubelogin/host/provider"
+	"github.com/kubelogin-dev/kubelogin/host/ui"
+	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
 // Factory carries what commands take from the outside world, so tests can
 // replace it.
 type Factory struct {
-	IO       iostreams.IOStreams
-	Getenv   func(string) (string, bool)
-	HomeDir  func() (string, error)
-	Search   func() provider.Search
-	Now      func() time.Time
-	Verbose  int
-	logger   hclog.Logger
-	Executed string
+	IO      iostreams.IOStreams
+	Getenv  func(string) (string, bool)
+	HomeDir func() (string, error)
+	Now     func() time.Time
+	// Search says where providers are looked for (and under which policy).
+	Search func() provider.Search
+	// Launcher starts the providers that Search finds.
+	Launcher Launcher
+	// OpenBrowser opens a URL a provider asks the user to visit; nil only
+	// prints it.
+	OpenBrowser func(url string) error
+	Verbose     int
+
+	logger hclog.Logger
+}
+
+// Launcher starts a provider binary and completes the plugin handshake. The
+// system launcher runs the binary through go-plugin; tests serve a provider
+// in-process behind the same interface.
+type Launcher interface {
+	Launch(c provider.Candidate, opts provider.Options) (Provider, error)
+}
+
+// Provider is a running provider as the commands use it.
+type Provider interface {
+	Describe(ctx context.Context) (sdk.Info, error)
+	GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error)
+	// Close stops the provider gracefully.
+	Close()
+	// Abort kills it at once, for timeouts and interrupts.
+	Abort()
+}
+
+// processLauncher runs providers as child processes.
+type processLauncher struct{}
+
+func (processLauncher) Launch(c provider.Candidate, opts provider.Options) (Provider, error) {
+	p, err := provider.Start(c, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // NewSystemFactory wires the real process environment.
 func NewSystemFactory() *Factory {
 	return &Factory{
-		IO:      iostreams.System(),
-		Getenv:  os.LookupEnv,
-		HomeDir: os.UserHomeDir,
-		Search:  provider.SystemSearch,
-		Now:     time.Now,
+		IO:          iostreams.System(),
+		Getenv:      os.LookupEnv,
+		HomeDir:     os.UserHomeDir,
+		Now:         time.Now,
+		Search:      provider.SystemSearch,
+		Launcher:    processLauncher{},
+		OpenBrowser: ui.SystemBrowser,
 	}
 }
 
@@ -60,3 +104,5 @@ func (f *Factory) env(name string) string {
 	v, _ := f.Getenv(name)
 	return v
 }
+
+func (f *Factory) warn(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }

@@ -13,7 +13,19 @@ import (
 )
 
 // NewRootCmd builds the kubelogin command tree.
-func NewRootCmd(f *Factory) *cobra.Command {
+func NewRootCmd(f *Factory) *cobra.Command { return newRootCmd(f, runners{}) }
+
+// runners replace the commands' run functions, so tests check which flags
+// reach which options through the real command tree; nil runs the real one.
+type runners struct {
+	getToken      func(context.Context, *GetTokenOptions) error
+	convert       func(*convert.Options) error
+	remove        func(*RemoveOptions) error
+	status        func(*StatusOptions) error
+	providersList func(context.Context, *ProvidersListOptions) error
+}
+
+func newRootCmd(f *Factory, r runners) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "kubelogin",
 		Short:         "kubectl credential plugin for Microsoft Entra ID",
@@ -33,13 +45,21 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	root.PersistentFlags().Bool("logtostderr", true, "accepted for compatibility; logs always go to stderr")
 	_ = root.PersistentFlags().MarkHidden("logtostderr")
 
+	convertF := r.convert
+	if convertF == nil {
+		convertF = convert.Run
+	}
 	root.AddCommand(
-		NewCmdGetToken(f, nil),
-		convert.NewCmd(f.IO, nil),
-		NewCmdRemoveTokens(f, nil, "remove-tokens"),
-		NewCmdRemoveTokens(f, nil, "remove-cache-dir"),
-		NewCmdStatus(f, nil),
-		NewCmdProviders(f),
+		NewCmdGetToken(f, r.getToken),
+		convert.NewCmd(f.IO, func(o *convert.Options) error {
+			// The factory's environment, like every other command's.
+			o.Getenv = f.Getenv
+			return convertF(o)
+		}),
+		NewCmdRemoveTokens(f, r.remove, "remove-tokens"),
+		NewCmdRemoveTokens(f, r.remove, "remove-cache-dir"),
+		NewCmdStatus(f, r.status),
+		NewCmdProviders(f, r.providersList),
 		NewCmdVersion(f),
 	)
 	return root
@@ -51,7 +71,13 @@ func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	f := NewSystemFactory()
-	root := NewRootCmd(f)
+	return execute(ctx, f, NewRootCmd(f), os.Args[1:])
+}
+
+// execute runs root with args: an error is one line on stderr and exit
+// status 1.
+func execute(ctx context.Context, f *Factory, root *cobra.Command, args []string) int {
+	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", err)
 		return 1

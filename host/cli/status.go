@@ -48,7 +48,7 @@ func RunStatus(o *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	c := cache.Open(dir, func(msg string) { warn(f, "Warning: "+msg) })
+	c := cache.Open(dir, func(msg string) { f.warn("Warning: " + msg) })
 	if !c.Enabled() {
 		return fmt.Errorf("cannot read the token cache in %s", dir)
 	}
