@@ -3,13 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubelogin-dev/kubelogin/host/convert"
+	"github.com/kubelogin-dev/kubelogin/host/interrupt"
 )
 
 // NewRootCmd builds the kubelogin command tree.
@@ -48,7 +46,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 // Main runs kubelogin and returns its exit code. Errors are one line on
 // stderr; stdout stays reserved for get-token's ExecCredential.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
 	f := NewSystemFactory()
 	root := NewRootCmd(f)
