@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/host/convert"
 	"github.com/kubelogin-dev/kubelogin/host/interrupt"
+	"github.com/kubelogin-dev/kubelogin/host/ui"
 )
 
 // NewRootCmd builds the kubelogin command tree.
@@ -51,7 +52,8 @@ func Main() int {
 	f := NewSystemFactory()
 	root := NewRootCmd(f)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", err)
+		// Errors can carry provider and Entra text: no control characters.
+		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", ui.Clean(err.Error()))
 		return 1
 	}
 	return 0
