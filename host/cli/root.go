@@ -3,13 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubelogin-dev/kubelogin/host/convert"
+	"github.com/kubelogin-dev/kubelogin/host/interrupt"
+	"github.com/kubelogin-dev/kubelogin/host/ui"
 )
 
 // NewRootCmd builds the kubelogin command tree.
@@ -68,7 +67,7 @@ func newRootCmd(f *Factory, r runners) *cobra.Command {
 // Main runs kubelogin and returns its exit code. Errors are one line on
 // stderr; stdout stays reserved for get-token's ExecCredential.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
 	f := NewSystemFactory()
 	return execute(ctx, f, NewRootCmd(f), os.Args[1:])
@@ -79,7 +78,8 @@ func Main() int {
 func execute(ctx context.Context, f *Factory, root *cobra.Command, args []string) int {
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", err)
+		// Errors can carry provider and Entra text: no control characters.
+		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", ui.Clean(err.Error()))
 		return 1
 	}
 	return 0

@@ -56,18 +56,21 @@ func SystemSearch() Search {
 
 type dir struct{ path, source string }
 
+// dirs lists the directories to search. Relative entries in KUBELOGIN_PROVIDER_PATH and PATH ("", ".",
+// "bin") are skipped, as Go's os/exec refuses them (exec.ErrDot): they name whatever directory kubectl
+// was started in, so a cloned repository's bin/ could otherwise supply a provider.
 func (s Search) dirs() []dir {
 	var out []dir
 	if s.ExecutableDir != "" {
 		out = append(out, dir{s.ExecutableDir, "kubelogin's directory"})
 	}
 	for _, p := range filepath.SplitList(s.ProviderPath) {
-		if p != "" {
+		if filepath.IsAbs(p) {
 			out = append(out, dir{p, PathEnv})
 		}
 	}
 	for _, p := range filepath.SplitList(s.Path) {
-		if p != "" {
+		if filepath.IsAbs(p) {
 			out = append(out, dir{p, "PATH"})
 		}
 	}

@@ -6,6 +6,7 @@ package ui
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"runtime"
@@ -35,37 +36,47 @@ func (t *Terminal) println(format string, args ...any) error {
 	return err
 }
 
-// Message shows text as the provider wrote it.
-func (t *Terminal) Message(text string) error { return t.println("%s", strings.TrimRight(text, "\n")) }
+// Message shows text as the provider wrote it, less control characters
+// (Clean): provider and Entra text must not drive the terminal.
+func (t *Terminal) Message(text string) error {
+	return t.println("%s", strings.TrimRight(Clean(text), "\n"))
+}
 
 // Progress is shown only when verbose: most users want silence on success.
 func (t *Terminal) Progress(text string) error {
 	if !t.Verbose {
 		return nil
 	}
-	return t.println("%s", text)
+	return t.println("%s", Clean(text))
 }
 
 // DeviceCode prints the sign-in instruction, in Entra's wording when given.
 func (t *Terminal) DeviceCode(dc sdk.DeviceCode) error {
 	if dc.Message != "" {
-		return t.println("%s", dc.Message)
+		return t.println("%s", strings.TrimRight(Clean(dc.Message), "\n"))
 	}
-	return t.println("To sign in, use a web browser to open the page %s and enter the code %s to authenticate.", dc.VerificationURI, dc.UserCode)
+	return t.println("To sign in, use a web browser to open the page %s and enter the code %s to authenticate.", CleanLine(dc.VerificationURI), CleanLine(dc.UserCode))
 }
 
 // OpenURL tries the browser and always prints the URL, so a user on a
-// headless machine or in a container can still copy it.
-func (t *Terminal) OpenURL(url, purpose string) error {
+// headless machine or in a container can still copy it. Only http and
+// https URLs are opened or shown: anything else (file:, a custom scheme
+// handler, javascript:) is refused with an error that ends the request.
+func (t *Terminal) OpenURL(rawURL, purpose string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || CleanLine(rawURL) != rawURL {
+		return fmt.Errorf("the provider asked to open a URL that is not an http or https address; kubelogin opens only those")
+	}
+	purpose = CleanLine(purpose)
 	if purpose == "" {
 		purpose = "sign in"
 	}
 	if t.OpenBrowser != nil {
-		if err := t.OpenBrowser(url); err == nil {
-			return t.println("A browser window was opened to %s. If it did not appear, open this URL yourself:\n%s", purpose, url)
+		if err := t.OpenBrowser(rawURL); err == nil {
+			return t.println("A browser window was opened to %s. If it did not appear, open this URL yourself:\n%s", purpose, rawURL)
 		}
 	}
-	return t.println("To %s, open this URL in a browser:\n%s", purpose, url)
+	return t.println("To %s, open this URL in a browser:\n%s", purpose, rawURL)
 }
 
 // SystemBrowser opens url with $BROWSER, else the platform's opener. Its

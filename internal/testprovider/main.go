@@ -39,6 +39,10 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 		return nil, &sdk.Error{Code: sdk.CodeInvalidClient, Message: "AADSTS7000215: Invalid client secret provided.", AADSTS: []int64{7000215}}
 	case "wrongaud":
 		return token("api://someone-else", time.Hour), nil
+	case "bigtoken": // 2 MiB: over the host's default message limit
+		t := token(strings.TrimSuffix(req.ServerID, "/"), time.Hour)
+		t.State = make([]byte, 2<<20)
+		return t, nil
 	}
 	if err := ui.Message("testprovider says hello"); err != nil {
 		return nil, err
