@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -36,8 +37,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	root.AddCommand(
 		NewCmdGetToken(f, nil),
 		convert.NewCmd(f.IO, nil),
-		NewCmdRemoveTokens(f, nil, "remove-tokens"),
-		NewCmdRemoveTokens(f, nil, "remove-cache-dir"),
+		NewCmdRemoveTokens(f, nil),
 		NewCmdStatus(f, nil),
 		NewCmdProviders(f),
 		NewCmdVersion(f),
@@ -53,6 +53,13 @@ func Main() int {
 	f := NewSystemFactory()
 	root := NewRootCmd(f)
 	if err := root.ExecuteContext(ctx); err != nil {
+		// A command that finished but must say something through its exit
+		// status (convert-kubeconfig's skipped users) has already reported
+		// on stderr.
+		var status interface{ ExitCode() int }
+		if errors.As(err, &status) {
+			return status.ExitCode()
+		}
 		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", err)
 		return 1
 	}
