@@ -2,6 +2,7 @@ package convert
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -75,6 +76,7 @@ type convertCase struct {
 	env       map[string]string   // the whole environment
 	want      map[string][]string // converted users and their exec args
 	wantErr   string
+	skipped   string   // users left alone (SkippedError, exit 3), comma-separated
 	stderr    []string // substrings of stderr
 	notStderr []string // substrings stderr must not have
 	check     func(t *testing.T, f *file)
@@ -383,9 +385,7 @@ func runCases(t *testing.T, cases []convertCase) {
 				assertNoLeftovers(t, dir, "config")
 				return
 			}
-			if r.err != nil {
-				t.Fatalf("error: %v\nstderr: %s", r.err, r.stderr)
-			}
+			checkSkipped(t, r.err, tc.skipped)
 			for _, s := range tc.stderr {
 				if !strings.Contains(r.stderr, s) {
 					t.Errorf("stderr = %q, want it to contain %q", r.stderr, s)
@@ -427,7 +427,8 @@ func runCases(t *testing.T, cases []convertCase) {
 			}
 			converted := readString(t, path)
 			r2 := runCmd(t, tc.env, args...)
-			if r2.err != nil || readString(t, path) != converted {
+			checkSkipped(t, r2.err, tc.skipped)
+			if readString(t, path) != converted {
 				t.Errorf("second run changed the file or failed (%v):\n%s", r2.err, readString(t, path))
 			}
 			if len(tc.want) > 0 && !strings.Contains(r2.stderr, "nothing to convert") {
@@ -485,5 +486,21 @@ func assertNoSecretArgs(t testing.TB, user string, args []string) {
 				t.Errorf("user %s: --%s in args", user, f)
 			}
 		}
+	}
+}
+
+// checkSkipped checks that a run succeeded, or left exactly the users
+// skipped alone and says so through its exit status.
+func checkSkipped(t *testing.T, err error, skipped string) {
+	t.Helper()
+	if skipped == "" {
+		if err != nil {
+			t.Fatalf("error: %v", err)
+		}
+		return
+	}
+	var se *SkippedError
+	if !errors.As(err, &se) || se.Users != skipped || se.ExitCode() != 3 {
+		t.Fatalf("error = %v, want users %s left alone with exit status 3", err, skipped)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -146,6 +147,9 @@ func parseFile(path string, data []byte) (*file, error) {
 	return f, nil
 }
 
+// passKubeconfig ends the errors about a file that is not a kubeconfig.
+const passKubeconfig = "pass your kubeconfig with --kubeconfig or KUBECONFIG"
+
 // kubeconfigKeys are the top-level keys of client-go's Config besides
 // apiVersion, which every Kubernetes manifest has.
 var kubeconfigKeys = []string{"kind", "clusters", "contexts", "users", "current-context", "preferences", "extensions"}
@@ -165,7 +169,7 @@ func checkKind(f *file) error {
 			return "", nil
 		}
 		if v = deref(v); v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
-			return "", fmt.Errorf("kubeconfig %s is not a kubeconfig: its %s is not a string, which kubectl refuses too: fix it or pass your kubeconfig with --kubeconfig", f.path, field)
+			return "", fmt.Errorf("%s is not a kubeconfig: its %s is not a string, which kubectl refuses too: %s", f.path, field, passKubeconfig)
 		}
 		return v.Value, nil
 	}
@@ -179,14 +183,15 @@ func checkKind(f *file) error {
 	if err != nil {
 		return err
 	}
-	if kind != "" && kind != "Config" {
-		return fmt.Errorf("%s is not a kubeconfig but a %s manifest (kind: %s), which kubectl refuses too: pass your kubeconfig with --kubeconfig or KUBECONFIG", f.path, kind, kind)
-	}
-	if api != "" && api != "v1" {
-		return fmt.Errorf("%s is not a kubeconfig: its apiVersion is %q, not v1, which kubectl refuses too: pass your kubeconfig with --kubeconfig or KUBECONFIG", f.path, api)
-	}
-	if kind == "" && len(f.root.Content) > 0 && !hasAnyKey(f.root, kubeconfigKeys) {
-		return fmt.Errorf("%s is not a kubeconfig: it has none of the keys clusters, contexts, users: pass your kubeconfig with --kubeconfig or KUBECONFIG", f.path)
+	switch {
+	case strings.EqualFold(kind, "Config") && kind != "Config":
+		return fmt.Errorf("%s is not a kubeconfig: its kind is %q, not Config, which kubectl refuses too: %s", f.path, kind, passKubeconfig)
+	case kind != "" && kind != "Config":
+		return fmt.Errorf("%s is not a kubeconfig but a %s manifest (kind: %s), which kubectl refuses too: %s", f.path, kind, kind, passKubeconfig)
+	case api != "" && api != "v1":
+		return fmt.Errorf("%s is not a kubeconfig: its apiVersion is %q, not v1, which kubectl refuses too: %s", f.path, api, passKubeconfig)
+	case kind == "" && len(f.root.Content) > 0 && !hasAnyKey(f.root, kubeconfigKeys):
+		return fmt.Errorf("%s is not a kubeconfig: it has none of the keys clusters, contexts, users: %s", f.path, passKubeconfig)
 	}
 	return nil
 }
