@@ -45,7 +45,12 @@ func NewCmd(streams iostreams.IOStreams, runF func(*Options) error) *cobra.Comma
 auth-provider to run "kubelogin get-token" in the chosen login mode (-l, else
 AAD_LOGIN_METHOD, else devicecode). Other users, clusters and contexts are left as
 they are. The file is read from --kubeconfig, else KUBECONFIG, else ~/.kube/config,
-and replaced atomically under kubectl's lock.`,
+and replaced atomically under kubectl's lock. Secrets go into the exec env, never
+args, and make the file private (0600).
+
+Exit status: 0 when every user that could be converted was, 3 when kubelogin users
+that are neither Azure's nor int128's plugin were left alone (the others were
+converted), 1 on error (nothing written).`,
 		Example: `  kubelogin convert-kubeconfig -l azurecli
   kubelogin convert-kubeconfig -l spn --context aks-prod
   kubelogin convert-kubeconfig -l interactive --pop-enabled --pop-claims "u=/ARM/ID/OF/CLUSTER" --context arc1
