@@ -8,20 +8,21 @@ import (
 	"github.com/kubelogin-dev/kubelogin/host/cache"
 )
 
-// RemoveOptions are the settings of remove-tokens and remove-cache-dir.
+// RemoveOptions are the settings of remove-tokens (alias remove-cache-dir).
 type RemoveOptions struct {
 	f        *Factory
 	CacheDir string
 }
 
-// NewCmdRemoveTokens builds remove-tokens (the AKS docs' name) or
-// remove-cache-dir (upstream's current name); both do the same.
-func NewCmdRemoveTokens(f *Factory, runF func(*RemoveOptions) error, name string) *cobra.Command {
+// NewCmdRemoveTokens builds remove-tokens (the AKS docs' name), with
+// upstream's current name remove-cache-dir as an alias.
+func NewCmdRemoveTokens(f *Factory, runF func(*RemoveOptions) error) *cobra.Command {
 	o := &RemoveOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   name,
-		Short: "Remove the tokens and sign-in state kubelogin cached",
-		Args:  cobra.NoArgs,
+		Use:     "remove-tokens",
+		Aliases: []string{"remove-cache-dir"},
+		Short:   "Remove the tokens and sign-in state kubelogin cached",
+		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if runF != nil {
 				return runF(o)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -56,8 +57,7 @@ func newRootCmd(f *Factory, r runners) *cobra.Command {
 			o.Getenv = f.Getenv
 			return convertF(o)
 		}),
-		NewCmdRemoveTokens(f, r.remove, "remove-tokens"),
-		NewCmdRemoveTokens(f, r.remove, "remove-cache-dir"),
+		NewCmdRemoveTokens(f, r.remove),
 		NewCmdStatus(f, r.status),
 		NewCmdProviders(f, r.providersList),
 		NewCmdVersion(f),
@@ -79,6 +79,13 @@ func Main() int {
 func execute(ctx context.Context, f *Factory, root *cobra.Command, args []string) int {
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
+		// A command that finished but must say something through its exit
+		// status (convert-kubeconfig's skipped users) has already reported
+		// on stderr.
+		var status interface{ ExitCode() int }
+		if errors.As(err, &status) {
+			return status.ExitCode()
+		}
 		// Errors can carry provider and Entra text: no control characters.
 		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", ui.Clean(err.Error()))
 		return 1

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -47,6 +50,11 @@ func RunStatus(o *StatusOptions) error {
 	dir, err := cache.ResolveDir(o.CacheDir, f.env, home)
 	if err != nil {
 		return err
+	}
+	// Looking must not create: cache.Open makes the directory.
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(f.IO.ErrOut, "no cached tokens in %s (it does not exist)\n", dir)
+		return nil
 	}
 	c := cache.Open(dir, func(msg string) { f.warn("Warning: " + msg) })
 	if !c.Enabled() {
