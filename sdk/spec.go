@@ -98,6 +98,12 @@ type SettingSpec struct {
 	Required bool
 }
 
+// Require declares a setting the mode cannot do without.
+func Require(s Setting) SettingSpec { return SettingSpec{Setting: s, Required: true} }
+
+// Accept declares a setting the mode uses when it is given.
+func Accept(s Setting) SettingSpec { return SettingSpec{Setting: s} }
+
 // CredentialKind groups the Credentials fields that go together. The values
 // equal the proto CredentialKind numbers.
 type CredentialKind int32
