@@ -353,8 +353,8 @@ type DescribeResponse struct {
 	// The names of the modes in `modes`, in the same order. Hosts that
 	// predate mode specs read only this list, so a provider fills both.
 	LoginModes []string `protobuf:"bytes,3,rep,name=login_modes,json=loginModes,proto3" json:"login_modes,omitempty"`
-	// Deprecated: the union of the modes' capabilities, for hosts that
-	// predate mode specs. A host that finds `modes` reads modes[].capabilities.
+	// The union of the modes' capabilities, for hosts that predate mode specs;
+	// superseded by modes[].capabilities, which a host reads when present.
 	Capabilities *Capabilities `protobuf:"bytes,4,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
 	// One spec per login mode served. The host validates every request
 	// against its mode's spec before it starts anything, so a provider that
