@@ -8,19 +8,55 @@ import (
 
 // Info describes a provider to the host and to `kubelogin providers list`.
 type Info struct {
-	Name         string
-	Version      string
+	Name    string
+	Version string
+	// Modes declares every login mode the provider serves (see ModeSpec).
+	Modes []ModeSpec
+	// LoginModes and Capabilities are what hosts that predate mode specs
+	// read. Leave them empty: Serve fills them from Modes (the names, and
+	// the union of the modes' capabilities).
 	LoginModes   []string
 	Capabilities Capabilities
 }
 
-// Capabilities tell the host which requests a provider can serve, so it can
-// refuse early with a clear message instead of failing at the identity provider.
+// Mode returns the spec of the named login mode.
+func (i Info) Mode(name string) (ModeSpec, bool) {
+	for _, m := range i.Modes {
+		if m.LoginMode == name {
+			return m, true
+		}
+	}
+	return ModeSpec{}, false
+}
+
+// withDerived fills LoginModes and Capabilities from Modes where they are
+// empty, so hosts reading either form see the same provider.
+func (i Info) withDerived() Info {
+	if len(i.LoginModes) == 0 {
+		for _, m := range i.Modes {
+			i.LoginModes = append(i.LoginModes, m.LoginMode)
+		}
+	}
+	if i.Capabilities == (Capabilities{}) {
+		for _, m := range i.Modes {
+			c := m.Capabilities
+			i.Capabilities.Interactive = i.Capabilities.Interactive || c.Interactive
+			i.Capabilities.PoP = i.Capabilities.PoP || c.PoP
+			i.Capabilities.Legacy = i.Capabilities.Legacy || c.Legacy
+			i.Capabilities.Stateful = i.Capabilities.Stateful || c.Stateful
+		}
+	}
+	return i
+}
+
+// Capabilities tell the host which requests a mode can serve, so it can
+// refuse early with a clear message instead of failing at the identity
+// provider.
 type Capabilities struct {
-	Interactive bool // may need a human (device code, browser)
+	Interactive bool // may prompt the user (device code, browser)
 	PoP         bool // can request Proof-of-Possession tokens
 	Legacy      bool // can request v1 tokens with a resource (spn: audience)
-	Stateful    bool // returns state the host keeps between runs
+	Stateful    bool // returns refresh state the host keeps between runs
 }
 
 // Request is one token request with every setting already resolved by the

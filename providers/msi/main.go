@@ -30,11 +30,19 @@ type provider struct {
 }
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{
-		Name:       "msi",
-		Version:    buildinfo.Version(),
-		LoginModes: []string{"msi"},
-	}
+	return sdk.Info{Name: "msi", Version: buildinfo.Version(), Modes: []sdk.ModeSpec{spec}}
+}
+
+// spec is the msi login mode: --client-id names a user-assigned identity,
+// else --identity-resource-id does, else the system-assigned one is used.
+// The managed identity endpoints ignore the cloud, so no authority is taken.
+var spec = sdk.ModeSpec{
+	LoginMode:   "msi",
+	Description: "the managed identity of the Azure resource this runs on",
+	Settings: []sdk.SettingSpec{
+		sdk.Require(sdk.SettingServerID), sdk.Accept(sdk.SettingClientID), sdk.Accept(sdk.SettingIdentityResourceID),
+	},
+	Token: sdk.TokenEntraID,
 }
 
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {

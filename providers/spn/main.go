@@ -25,12 +25,21 @@ type provider struct {
 }
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{
-		Name:         "spn",
-		Version:      buildinfo.Version(),
-		LoginModes:   []string{"spn"},
-		Capabilities: sdk.Capabilities{PoP: true, Legacy: true},
-	}
+	return sdk.Info{Name: "spn", Version: buildinfo.Version(), Modes: []sdk.ModeSpec{spec}}
+}
+
+// spec is the spn login mode: a secret or a certificate, at least one.
+var spec = sdk.ModeSpec{
+	LoginMode:   "spn",
+	Description: "a service principal with a client secret or certificate",
+	Settings: []sdk.SettingSpec{
+		sdk.Require(sdk.SettingServerID), sdk.Require(sdk.SettingClientID), sdk.Require(sdk.SettingTenantID),
+		sdk.Accept(sdk.SettingEnvironment), sdk.Accept(sdk.SettingAuthorityHost),
+	},
+	Credentials:        []sdk.CredentialKind{sdk.CredentialClientSecret, sdk.CredentialClientCertificate},
+	CredentialRequired: true,
+	Token:              sdk.TokenEntraID,
+	Capabilities:       sdk.Capabilities{PoP: true, Legacy: true},
 }
 
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {

@@ -25,11 +25,41 @@ func (provider) Describe() sdk.Info {
 	if fault == "bad-version" {
 		v = "latest"
 	}
-	return sdk.Info{Name: "test", Version: v, LoginModes: []string{"test"}}
+	spec := sdk.ModeSpec{
+		LoginMode:          "test",
+		Description:        "a provider for the kit's own tests",
+		Settings:           []sdk.SettingSpec{sdk.Require(sdk.SettingClientID), sdk.Require(sdk.SettingTenantID)},
+		Credentials:        []sdk.CredentialKind{sdk.CredentialClientSecret},
+		CredentialRequired: true,
+		Token:              sdk.TokenOpaque,
+	}
+	if fault == "bad-spec" {
+		spec.Token = sdk.TokenUnspecified
+	}
+	return sdk.Info{Name: "test", Version: v, Modes: []sdk.ModeSpec{spec}}
+}
+
+// validate refuses what the spec requires, unless the fault is to accept it.
+func validate(req *sdk.Request) error {
+	if fault == "accepts-incomplete" {
+		return nil
+	}
+	switch {
+	case req.ClientID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no client ID: set --client-id")
+	case req.TenantID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no tenant ID: set --tenant-id")
+	case req.Credentials.ClientSecret == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no client secret: set --client-secret")
+	}
+	return nil
 }
 
 func (provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
 	sdk.Logger().Debug("get token", "tenant", req.TenantID)
+	if err := validate(req); err != nil {
+		return nil, err
+	}
 	switch fault {
 	case "stdout":
 		fmt.Println("token: oops")
@@ -58,7 +88,11 @@ func (provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk
 	if err := ui.Message("hello"); err != nil {
 		return nil, err
 	}
-	return &sdk.Token{AccessToken: "at", ExpiresAt: time.Now().Add(time.Hour), TokenType: "Bearer"}, nil
+	tok := &sdk.Token{AccessToken: "at", ExpiresAt: time.Now().Add(time.Hour), TokenType: "Bearer"}
+	if fault == "no-expiry" {
+		tok.ExpiresAt = time.Time{}
+	}
+	return tok, nil
 }
 
 func main() { sdk.Serve(provider{}) }
