@@ -51,7 +51,7 @@ func TestDefaultPath(t *testing.T) {
 	var systemMI, userMI entra.ManagedIdentity
 	modes := []mode{
 		{name: "devicecode", convert: []string{"devicecode"},
-			setup: func(t *testing.T, c *proxiedCluster) []string { c.approveDeviceCodes(t); return nil },
+			setup:    func(t *testing.T, c *proxiedCluster) []string { c.approveDeviceCodes(t); return nil },
 			identity: func(*proxiedCluster) string { return entra.DefaultUserUPN }},
 		{name: "interactive", convert: []string{"interactive"},
 			setup: func(t *testing.T, c *proxiedCluster) []string {
