@@ -5,6 +5,9 @@ import (
 	"strings"
 )
 
+// AzureCLIClientID is the Azure CLI's public client: register it (Public) so the real `az login` can sign in.
+const AzureCLIClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+
 // armRoutes is the little of Azure Resource Manager that `az login` reads: the subscriptions and tenants the
 // signed-in identity can see. Any bearer token is accepted; only its presence is checked.
 func (p *Proxy) armRoutes() http.Handler {

@@ -95,6 +95,11 @@ func (e *Emulator) StartProxy(opts ProxyOptions) (*Proxy, error) {
 				arm.ServeHTTP(w, r)
 				return
 			}
+			// Entra ID's paths are case-insensitive; MSAL for Python asks for /common/userrealm/.
+			if rest, ok := cutPrefixFold(r.URL.Path, "/common/userrealm/"); ok {
+				r.URL.Path = "/common/UserRealm/" + rest
+				r.URL.RawPath = ""
+			}
 			routes.ServeHTTP(w, r)
 		}),
 		TLSConfig:         &tls.Config{GetCertificate: p.certificate, MinVersion: tls.VersionTLS12},
@@ -276,3 +281,10 @@ func (l *connListener) Close() error {
 }
 
 func (l *connListener) Addr() net.Addr { return l.addr }
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}

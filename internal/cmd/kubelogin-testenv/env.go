@@ -182,6 +182,7 @@ func start(cfg config) (*environment, error) {
 func register(em *entra.Emulator, dir string, s *State) error {
 	em.AddClient(entra.Client{ID: entra.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
 	em.AddClient(entra.Client{ID: entra.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
+	em.AddClient(entra.Client{ID: entra.AzureCLIClientID, Name: "Microsoft Azure CLI", Public: true})
 
 	password := secret()
 	u := em.AddUser(entra.User{UPN: entra.DefaultUserUPN, Name: "Alice Tester", Password: password})
