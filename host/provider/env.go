@@ -15,6 +15,9 @@ var passEnv = []string{
 	"XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
 	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
 	"SSL_CERT_FILE", "SSL_CERT_DIR",
+	// The Azure CLI is Python: its requests library trusts REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE), not
+	// SSL_CERT_FILE; without them az cannot sign in behind a proxy with a private CA.
+	"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "AZURE_CORE_COLLECT_TELEMETRY", "AZURE_CORE_SURVEY_MESSAGE",
 	"DISPLAY", "WAYLAND_DISPLAY", "BROWSER",
 	// azurecli / azd run the CLIs, which read their own configuration.
 	"AZURE_CONFIG_DIR", "AZD_CONFIG_DIR",

@@ -4,12 +4,10 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
 
@@ -72,62 +70,14 @@ func (t *Terminal) OpenURL(rawURL, purpose string) error {
 		purpose = "sign in"
 	}
 	if t.OpenBrowser != nil {
-		if err := t.OpenBrowser(rawURL); err == nil {
+		err := t.OpenBrowser(rawURL)
+		if err == nil {
 			return t.println("A browser window was opened to %s. If it did not appear, open this URL yourself:\n%s", purpose, rawURL)
+		}
+		if errors.Is(err, ErrNoBrowser) {
+			// The redirect goes to a listener on this machine, so the URL must be opened here too.
+			return t.println("%v.\nTo %s, open this URL in a browser on this machine (kubelogin waits until --timeout), or use `-l devicecode`, which needs no browser on this machine:\n%s", err, purpose, rawURL)
 		}
 	}
 	return t.println("To %s, open this URL in a browser:\n%s", purpose, rawURL)
-}
-
-// SystemBrowser opens url with $BROWSER, else the platform's opener. Its
-// output goes to stderr so it can never corrupt the ExecCredential.
-func SystemBrowser(url string) error {
-	if b := os.Getenv("BROWSER"); b != "" {
-		return start(browserCommands(b, url))
-	}
-	switch runtime.GOOS {
-	case "darwin":
-		return start([][]string{{"open", url}})
-	case "windows":
-		return start([][]string{{"rundll32", "url.dll,FileProtocolHandler", url}})
-	}
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return fmt.Errorf("no display to open a browser on")
-	}
-	return start([][]string{{"xdg-open", url}})
-}
-
-// browserCommands reads $BROWSER the way xdg-utils does: a list of commands
-// separated by ':', each run with the URL appended, or in place of %s.
-func browserCommands(browser, url string) [][]string {
-	var cmds [][]string
-	for _, entry := range strings.Split(browser, ":") {
-		fields := strings.Fields(entry)
-		if len(fields) == 0 {
-			continue
-		}
-		if strings.Contains(entry, "%s") {
-			for i, f := range fields {
-				fields[i] = strings.ReplaceAll(f, "%s", url)
-			}
-		} else {
-			fields = append(fields, url)
-		}
-		cmds = append(cmds, fields)
-	}
-	return cmds
-}
-
-// start runs the first command that starts, without waiting for it.
-func start(cmds [][]string) error {
-	err := fmt.Errorf("no browser command")
-	for _, c := range cmds {
-		cmd := exec.Command(c[0], c[1:]...)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err = cmd.Start(); err == nil {
-			go func() { _ = cmd.Wait() }()
-			return nil
-		}
-	}
-	return err
 }
