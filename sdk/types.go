@@ -80,6 +80,13 @@ type Credentials struct {
 	Password                  string
 	FederatedTokenFile        string
 	IdentityResourceID        string
+	// OIDCRequestURL and OIDCRequestToken are a CI job's endpoint for
+	// federated tokens and the bearer token that authorizes calls to it,
+	// which the host reads from the job's variables (GitHub Actions:
+	// ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN; Azure Pipelines:
+	// SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN). The token is a secret.
+	OIDCRequestURL   string
+	OIDCRequestToken string
 }
 
 // Format redacts secrets under every verb, %v and %#v included.
@@ -90,9 +97,9 @@ func (c Credentials) Format(f fmt.State, _ rune) {
 		}
 		return "set"
 	}
-	fmt.Fprintf(f, "{client_secret:%s certificate:%q certificate_password:%s username:%q password:%s federated_token_file:%q identity_resource_id:%q}",
+	fmt.Fprintf(f, "{client_secret:%s certificate:%q certificate_password:%s username:%q password:%s federated_token_file:%q identity_resource_id:%q oidc_request_url:%q oidc_request_token:%s}",
 		mark(c.ClientSecret), c.ClientCertificatePath, mark(c.ClientCertificatePassword), c.Username,
-		mark(c.Password), c.FederatedTokenFile, c.IdentityResourceID)
+		mark(c.Password), c.FederatedTokenFile, c.IdentityResourceID, c.OIDCRequestURL, mark(c.OIDCRequestToken))
 }
 
 // Token is the result of a successful request.
