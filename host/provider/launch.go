@@ -31,6 +31,9 @@ type Options struct {
 	Logger hclog.Logger
 	// StartTimeout bounds the handshake; zero means DefaultStartTimeout.
 	StartTimeout time.Duration
+	// Env is the provider's environment, without the variables the host
+	// adds for the launch; nil starts it with those alone.
+	Env []string
 }
 
 // Process is one running provider.
@@ -76,7 +79,7 @@ func Start(c Candidate, opts Options) (*Process, error) {
 		defer f.Close()
 		cmd = policy.Command(f, c.Path)
 	}
-	cmd.Env = providerEnv(
+	cmd.Env = childEnv(opts.Env,
 		sdk.LogLevelEnv+"="+level.String(),
 		plugin.EnvUnixSocketDir+"="+sockDir,
 	)

@@ -68,10 +68,11 @@ func (t *Terminal) OpenURL(url, purpose string) error {
 	return t.println("To %s, open this URL in a browser:\n%s", purpose, url)
 }
 
-// SystemBrowser opens url with $BROWSER, else the platform's opener. Its
-// output goes to stderr so it can never corrupt the ExecCredential.
-func SystemBrowser(url string) error {
-	if b := os.Getenv("BROWSER"); b != "" {
+// SystemBrowser opens url with $BROWSER, else the platform's opener, with
+// the variables as getenv gives them. Its output goes to stderr so it can
+// never corrupt the ExecCredential.
+func SystemBrowser(getenv func(string) string, url string) error {
+	if b := getenv("BROWSER"); b != "" {
 		return start(browserCommands(b, url))
 	}
 	switch runtime.GOOS {
@@ -80,7 +81,7 @@ func SystemBrowser(url string) error {
 	case "windows":
 		return start([][]string{{"rundll32", "url.dll,FileProtocolHandler", url}})
 	}
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+	if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
 		return fmt.Errorf("no display to open a browser on")
 	}
 	return start([][]string{{"xdg-open", url}})
