@@ -1,10 +1,15 @@
 package e2e
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestProviderEnvironment: a provider inherits kubelogin's environment
@@ -74,4 +79,48 @@ func hasEntries(t *testing.T, dir string) bool {
 	t.Helper()
 	entries, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	return len(entries) > 0
+}
+
+// TestAzureCLISeesCABundle: the az that the azurecli provider runs gets
+// REQUESTS_CA_BUNDLE (Python's CA setting for TLS-inspecting proxies) and
+// none of kubelogin's secrets.
+func TestAzureCLISeesCABundle(t *testing.T) {
+	azDir, fakeBin := t.TempDir(), t.TempDir()
+	// fakeAz answers from token.json and needs a profile; this wrapper
+	// records the names in az's environment first.
+	wrapper := "#!/bin/sh\nenv | cut -d= -f1 > \"$AZURE_CONFIG_DIR/env.names\"\nexec " + filepath.Join(fakeBin, "az-answer") + " \"$@\"\n"
+	for name, content := range map[string]string{"az": wrapper, "az-answer": fakeAz} {
+		if err := os.WriteFile(filepath.Join(fakeBin, name), []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exp := time.Now().Add(time.Hour)
+	enc := base64.RawURLEncoding.EncodeToString
+	tok := enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(fmt.Sprintf(`{"aud":"srv","exp":%d}`, exp.Unix()))) + ".sig"
+	out, _ := json.Marshal(map[string]any{"accessToken": tok, "expires_on": exp.Unix(), "subscription": "sub-1", "tenant": "t", "tokenType": "Bearer"})
+	for name, content := range map[string]string{"token.json": string(out), "azureProfile.json": `{"subscriptions":[{"id":"sub-1","isDefault":true}]}`} {
+		if err := os.WriteFile(filepath.Join(azDir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := baseEnv(t)
+	env = append(env, "PATH="+fakeBin+string(os.PathListSeparator)+envValue(env, "PATH"), "AZURE_CONFIG_DIR="+azDir,
+		"REQUESTS_CA_BUNDLE=/etc/ssl/corporate.pem", "AZURE_CORE_OUTPUT=json", "AZURE_CLIENT_SECRET=e2e-secret")
+	r := run(t, env, "kubelogin", "get-token", "-l", "azurecli", "--server-id", "srv", "--no-cache")
+	if r.code != 0 {
+		t.Fatalf("get-token: exit %d: %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(azDir, "env.names"))
+	if err != nil {
+		t.Fatalf("az did not run: %v", err)
+	}
+	names := strings.Fields(string(b))
+	for _, want := range []string{"REQUESTS_CA_BUNDLE", "AZURE_CORE_OUTPUT", "AZURE_CONFIG_DIR"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("az's environment lacks %s", want)
+		}
+	}
+	if slices.Contains(names, "AZURE_CLIENT_SECRET") {
+		t.Error("az's environment holds AZURE_CLIENT_SECRET")
+	}
 }
