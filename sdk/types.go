@@ -24,8 +24,10 @@ type Capabilities struct {
 }
 
 // Request is one token request with every setting already resolved by the
-// host: providers do not read flags and read the environment only where
-// their flow genuinely needs it.
+// host: providers read no flags and none of kubelogin's settings variables
+// (the host removes them from a provider's environment); everything else in
+// the environment (proxies, CA bundles, a provider's own variables) reaches
+// them as it reached kubelogin.
 type Request struct {
 	LoginMode string
 	TenantID  string
