@@ -60,8 +60,10 @@ type Capabilities struct {
 }
 
 // Request is one token request with every setting already resolved by the
-// host: providers do not read flags and read the environment only where
-// their flow genuinely needs it.
+// host: providers read no flags and none of kubelogin's settings variables
+// (the host removes them from a provider's environment); everything else in
+// the environment (proxies, CA bundles, a provider's own variables) reaches
+// them as it reached kubelogin.
 type Request struct {
 	LoginMode string
 	TenantID  string
@@ -116,6 +118,13 @@ type Credentials struct {
 	Password                  string
 	FederatedTokenFile        string
 	IdentityResourceID        string
+	// OIDCRequestURL and OIDCRequestToken are a CI job's endpoint for
+	// federated tokens and the bearer token that authorizes calls to it,
+	// which the host reads from the job's variables (GitHub Actions:
+	// ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN; Azure Pipelines:
+	// SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN). The token is a secret.
+	OIDCRequestURL   string
+	OIDCRequestToken string
 }
 
 // Format redacts secrets under every verb, %v and %#v included.
@@ -126,9 +135,9 @@ func (c Credentials) Format(f fmt.State, _ rune) {
 		}
 		return "set"
 	}
-	fmt.Fprintf(f, "{client_secret:%s certificate:%q certificate_password:%s username:%q password:%s federated_token_file:%q identity_resource_id:%q}",
+	fmt.Fprintf(f, "{client_secret:%s certificate:%q certificate_password:%s username:%q password:%s federated_token_file:%q identity_resource_id:%q oidc_request_url:%q oidc_request_token:%s}",
 		mark(c.ClientSecret), c.ClientCertificatePath, mark(c.ClientCertificatePassword), c.Username,
-		mark(c.Password), c.FederatedTokenFile, c.IdentityResourceID)
+		mark(c.Password), c.FederatedTokenFile, c.IdentityResourceID, c.OIDCRequestURL, mark(c.OIDCRequestToken))
 }
 
 // Token is the result of a successful request.

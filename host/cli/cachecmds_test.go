@@ -18,11 +18,14 @@ import (
 func runRoot(t *testing.T, env map[string]string, home string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
+	withHome := map[string]string{"HOME": home}
+	for k, v := range env {
+		withHome[k] = v
+	}
 	f := &Factory{
-		IO:      iostreams.IOStreams{In: bytes.NewReader(nil), Out: &out, ErrOut: &errOut},
-		Getenv:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
-		HomeDir: func() (string, error) { return home, nil },
-		Now:     time.Now,
+		IO:     iostreams.IOStreams{In: bytes.NewReader(nil), Out: &out, ErrOut: &errOut},
+		Getenv: func(k string) (string, bool) { v, ok := withHome[k]; return v, ok },
+		Now:    time.Now,
 	}
 	root := NewRootCmd(f)
 	root.SetArgs(args)

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/kubelogin-dev/kubelogin/host/iostreams"
+	"github.com/kubelogin-dev/kubelogin/host/options"
 	"github.com/kubelogin-dev/kubelogin/host/provider"
 	"github.com/kubelogin-dev/kubelogin/host/ui"
 	"github.com/kubelogin-dev/kubelogin/sdk"
@@ -24,9 +25,12 @@ import (
 // Factory carries what commands take from the outside world, so tests can
 // replace it.
 type Factory struct {
-	IO      iostreams.IOStreams
-	Getenv  func(string) (string, bool)
-	HomeDir func() (string, error)
+	IO iostreams.IOStreams
+	// Getenv reads one variable; kubelogin's settings variables are read
+	// only through options.ApplyEnv.
+	Getenv func(string) (string, bool)
+	// Environ is the whole environment, from which a provider's is made.
+	Environ func() []string
 	Now     func() time.Time
 	// Search says where providers are looked for (and under which policy).
 	Search func() provider.Search
@@ -70,15 +74,16 @@ func (processLauncher) Launch(c provider.Candidate, opts provider.Options) (Prov
 
 // NewSystemFactory wires the real process environment.
 func NewSystemFactory() *Factory {
-	return &Factory{
-		IO:          iostreams.System(),
-		Getenv:      os.LookupEnv,
-		HomeDir:     os.UserHomeDir,
-		Now:         time.Now,
-		Search:      provider.SystemSearch,
-		Launcher:    processLauncher{},
-		OpenBrowser: ui.SystemBrowser,
+	f := &Factory{
+		IO:       iostreams.System(),
+		Getenv:   os.LookupEnv,
+		Environ:  os.Environ,
+		Now:      time.Now,
+		Launcher: processLauncher{},
 	}
+	f.Search = func() provider.Search { return provider.SystemSearch(f.env) }
+	f.OpenBrowser = ui.Opener{Getenv: f.env}.Open
+	return f
 }
 
 // Logger is hclog on stderr at the level chosen with -v: 0 warnings only,
@@ -98,6 +103,16 @@ func (f *Factory) Logger() hclog.Logger {
 	}
 	f.logger = hclog.New(&hclog.LoggerOptions{Name: "kubelogin", Level: level, Output: f.IO.ErrOut})
 	return f.logger
+}
+
+// providerOptions are how every provider is started: with the host's
+// environment rule applied to kubelogin's environment.
+func (f *Factory) providerOptions(startTimeout time.Duration) provider.Options {
+	var env []string
+	if f.Environ != nil {
+		env = options.ProviderEnv(f.Environ())
+	}
+	return provider.Options{Logger: f.Logger(), StartTimeout: startTimeout, Env: env}
 }
 
 func (f *Factory) env(name string) string {

@@ -57,16 +57,15 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 		return err
 	}
 	t := &o.Token
-	t.ApplyEnv(f.Getenv)
+	found := t.ApplyEnv(options.GetToken, f.Getenv)
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	home, _ := f.HomeDir()
-	p, err := plan.New(t, plan.Env{Getenv: f.Getenv, Home: home})
+	p, err := plan.New(t, found)
 	if err != nil {
 		return err
 	}
-	c := openCache(f, t, home)
+	c := openCache(f, t, found)
 	facts := plan.Facts{FingerprintDigest: plan.Digest(p.Fingerprint, os.ReadFile)}
 	var popKey *pop.Key
 	if p.PoPClaims != nil {
@@ -130,11 +129,11 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 
 // openCache opens the token cache unless --no-cache; a directory that
 // cannot be resolved means no cache, with a warning, never a failure.
-func openCache(f *Factory, t *options.Token, home string) *cache.Cache {
+func openCache(f *Factory, t *options.Token, found options.Resolved) *cache.Cache {
 	if t.NoCache {
 		return nil
 	}
-	dir, err := cache.ResolveDir(t.CacheDir, f.env, home)
+	dir, err := cache.ResolveDir(t.CacheDir, found.CacheDirSource, f.env, found.Home)
 	if err != nil {
 		f.warn(fmt.Sprintf("Warning: %v; continuing without a token cache", err))
 		return nil
@@ -167,7 +166,7 @@ func startProvider(ctx context.Context, f *Factory, mode string, need sdk.Capabi
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < startTimeout {
 		startTimeout = max(time.Until(dl), time.Millisecond)
 	}
-	prov, err := f.Launcher.Launch(cand, provider.Options{Logger: f.Logger(), StartTimeout: startTimeout})
+	prov, err := f.Launcher.Launch(cand, f.providerOptions(startTimeout))
 	if err != nil {
 		return nil, err
 	}

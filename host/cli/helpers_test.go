@@ -39,16 +39,22 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{
 		out:     &bytes.Buffer{},
 		err:     &bytes.Buffer{},
-		env:     map[string]string{},
 		home:    t.TempDir(),
 		provDir: t.TempDir(),
 		now:     time.Now().UTC().Truncate(time.Second),
 	}
+	h.env = map[string]string{"HOME": h.home}
 	h.launcher = &fakeLauncher{t: t, providers: map[string]sdk.Provider{}}
 	h.f = &Factory{
-		IO:       iostreams.IOStreams{In: strings.NewReader(""), Out: h.out, ErrOut: h.err},
-		Getenv:   func(k string) (string, bool) { v, ok := h.env[k]; return v, ok },
-		HomeDir:  func() (string, error) { return h.home, nil },
+		IO:     iostreams.IOStreams{In: strings.NewReader(""), Out: h.out, ErrOut: h.err},
+		Getenv: func(k string) (string, bool) { v, ok := h.env[k]; return v, ok },
+		Environ: func() []string {
+			var env []string
+			for k, v := range h.env {
+				env = append(env, k+"="+v)
+			}
+			return env
+		},
 		Now:      func() time.Time { return h.now },
 		Search:   func() provider.Search { return provider.Search{ExecutableDir: h.provDir} },
 		Launcher: h.launcher,
@@ -88,6 +94,7 @@ type fakeLauncher struct {
 
 	mu       sync.Mutex
 	launched []provider.Candidate
+	env      []string // of the last launch
 	conns    []*fakeConn
 }
 
@@ -95,6 +102,7 @@ func (l *fakeLauncher) Launch(c provider.Candidate, opts provider.Options) (Prov
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.launched = append(l.launched, c)
+	l.env = opts.Env
 	if opts.StartTimeout <= 0 {
 		l.t.Errorf("provider %s launched without a start timeout", c.Mode)
 	}

@@ -110,7 +110,7 @@ func RunProvidersList(ctx context.Context, o *ProvidersListOptions) error {
 }
 
 func describe(ctx context.Context, f *Factory, c provider.Candidate, timeout time.Duration) (name, version, modes string) {
-	proc, err := f.Launcher.Launch(c, provider.Options{Logger: f.Logger(), StartTimeout: timeout})
+	proc, err := f.Launcher.Launch(c, f.providerOptions(timeout))
 	if err != nil {
 		return c.Mode, "-", "error: " + err.Error()
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubelogin-dev/kubelogin/host/cache"
+	"github.com/kubelogin-dev/kubelogin/host/options"
 )
 
 // RemoveOptions are the settings of remove-tokens (alias remove-cache-dir).
@@ -39,8 +40,7 @@ func NewCmdRemoveTokens(f *Factory, runF func(*RemoveOptions) error) *cobra.Comm
 // RunRemoveTokens removes what kubelogin stored and says what it removed.
 func RunRemoveTokens(o *RemoveOptions) error {
 	f := o.f
-	home, _ := f.HomeDir()
-	dir, err := cache.ResolveDir(o.CacheDir, f.env, home)
+	dir, err := resolveCacheDir(f, o.CacheDir)
 	if err != nil {
 		return err
 	}
@@ -58,4 +58,12 @@ func RunRemoveTokens(o *RemoveOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "nothing to remove in %s\n", dir)
 	}
 	return nil
+}
+
+// resolveCacheDir finds the cache of remove-tokens and status as get-token
+// does: --cache-dir, else KUBECACHEDIR, else under the home directory.
+func resolveCacheDir(f *Factory, flagValue string) (string, error) {
+	t := options.Token{CacheDir: flagValue}
+	found := t.ApplyEnv(options.GetToken, f.Getenv)
+	return cache.ResolveDir(t.CacheDir, found.CacheDirSource, f.env, found.Home)
 }

@@ -46,8 +46,7 @@ func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 // RunStatus prints one row per cache entry.
 func RunStatus(o *StatusOptions) error {
 	f := o.f
-	home, _ := f.HomeDir()
-	dir, err := cache.ResolveDir(o.CacheDir, f.env, home)
+	dir, err := resolveCacheDir(f, o.CacheDir)
 	if err != nil {
 		return err
 	}

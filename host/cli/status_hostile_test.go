@@ -36,11 +36,11 @@ func TestStatusSkipsFIFOAndLinks(t *testing.T) {
 	}
 
 	var out, errOut bytes.Buffer
+	home := t.TempDir()
 	f := &Factory{
-		IO:      iostreams.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-		Getenv:  func(string) (string, bool) { return "", false },
-		HomeDir: func() (string, error) { return t.TempDir(), nil },
-		Now:     time.Now,
+		IO:     iostreams.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		Getenv: func(k string) (string, bool) { return home, k == "HOME" },
+		Now:    time.Now,
 	}
 	if err := RunStatus(&StatusOptions{f: f, CacheDir: dir}); err != nil {
 		t.Fatal(err)

@@ -31,8 +31,10 @@ type Options struct {
 	DryRun         bool   // print the result, write nothing
 
 	IO          iostreams.IOStreams
-	Getenv      options.Getenv // KUBECONFIG, HOME, AAD_LOGIN_METHOD
+	Getenv      options.Getenv // KUBECONFIG, and AAD_LOGIN_METHOD and HOME through options.ApplyEnv
 	LockTimeout time.Duration
+
+	home string // as the settings resolver found it
 }
 
 // NewCmd returns the convert-kubeconfig command. runF replaces Run in tests.
@@ -169,14 +171,15 @@ func privateNote(path string, was, now os.FileMode) string {
 	return fmt.Sprintf("%s mode %04o (was %04o)", path, now, was)
 }
 
-// targetMode is -l, else AAD_LOGIN_METHOD, else devicecode. Unlike
-// upstream, an explicit -l beats the environment.
+// targetMode is -l, else AAD_LOGIN_METHOD, else devicecode, by the
+// settings resolver's rule for convert-kubeconfig. Unlike upstream, an
+// explicit -l beats the environment.
 func targetMode(o *Options) (string, error) {
+	before := o.Token.LoginMode
+	o.home = o.Token.ApplyEnv(options.Convert, o.Getenv).Home
 	mode, from := o.Token.LoginMode, "-l"
-	if !o.Token.Changed("login") && !o.Token.DisableEnvOverride {
-		if v, ok := o.Getenv("AAD_LOGIN_METHOD"); ok && v != "" {
-			mode, from = v, "AAD_LOGIN_METHOD"
-		}
+	if mode != before {
+		from = "AAD_LOGIN_METHOD"
 	}
 	if mode == "" {
 		mode = options.DeviceCode
@@ -264,6 +267,7 @@ func write(o *Options, mode string, paths []string, first *plan) (*plan, error) 
 
 // contextNames lists the contexts for shell completion.
 func contextNames(o *Options) []string {
+	o.home = o.Token.ApplyEnv(options.Convert, o.Getenv).Home
 	paths, err := kubeconfigPaths(o)
 	if err != nil {
 		return nil

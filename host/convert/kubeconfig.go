@@ -61,15 +61,10 @@ func kubeconfigPaths(o *Options) ([]string, error) {
 		}
 		return paths, nil
 	}
-	home, ok := o.Getenv("HOME")
-	if !ok || home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return nil, fmt.Errorf("cannot find the home directory for ~/.kube/config: %w: pass --kubeconfig", err)
-		}
-		home = h
+	if o.home == "" {
+		return nil, fmt.Errorf("cannot find the home directory for ~/.kube/config: neither HOME nor USERPROFILE is set: pass --kubeconfig")
 	}
-	p := filepath.Join(home, ".kube", "config")
+	p := filepath.Join(o.home, ".kube", "config")
 	if _, err := os.Stat(p); err != nil {
 		return nil, fmt.Errorf("cannot read kubeconfig %s: %w: pass --kubeconfig or set KUBECONFIG", p, unwrapPath(err))
 	}

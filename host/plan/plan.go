@@ -22,12 +22,8 @@ import (
 )
 
 // Env is what the plan may look at besides the settings: where the Azure
-// CLIs keep their sign-in files depends on the environment and the home
-// directory.
-type Env struct {
-	Getenv options.Getenv
-	Home   string
-}
+// CLIs keep their sign-in files, as the settings resolver found it.
+type Env = options.Resolved
 
 // Plan is one get-token call decided.
 type Plan struct {
@@ -113,6 +109,8 @@ func New(t *options.Token, env Env) (*Plan, error) {
 				Password:                  t.Password,
 				FederatedTokenFile:        t.FederatedTokenFile,
 				IdentityResourceID:        t.IdentityResourceID,
+				OIDCRequestURL:            t.OIDCRequestURL,
+				OIDCRequestToken:          t.OIDCRequestToken,
 			},
 			LoginHint:   t.LoginHint,
 			RedirectURL: t.RedirectURL,
@@ -220,13 +218,14 @@ func canonicalClaims(claims map[string]string) string {
 
 // cliProfiles are the files in which the Azure CLI and the Azure Developer
 // CLI record who is signed in (and the default subscription): the config
-// directory's variable, its default under the home directory, and the files.
+// directory as resolved, its default under the home directory, and the files.
 var cliProfiles = map[string]struct {
-	envDir, homeDir string
-	files           []string
+	dir     func(Env) string
+	homeDir string
+	files   []string
 }{
-	options.AzureCLI: {"AZURE_CONFIG_DIR", ".azure", []string{"azureProfile.json"}},
-	options.AzD:      {"AZD_CONFIG_DIR", ".azd", []string{"auth.json", "config.json"}},
+	options.AzureCLI: {func(e Env) string { return e.AzureConfigDir }, ".azure", []string{"azureProfile.json"}},
+	options.AzD:      {func(e Env) string { return e.AzdConfigDir }, ".azd", []string{"auth.json", "config.json"}},
 }
 
 // profileFiles are the sign-in files of mode's CLI; none for other modes,
@@ -236,10 +235,7 @@ func profileFiles(mode string, env Env) []string {
 	if !ok {
 		return nil
 	}
-	dir := ""
-	if env.Getenv != nil {
-		dir, _ = env.Getenv(p.envDir)
-	}
+	dir := p.dir(env)
 	if dir == "" {
 		if env.Home == "" {
 			return nil

@@ -39,7 +39,7 @@ func key(mode string) cache.Key {
 }
 
 func env(vars map[string]string, home string) Env {
-	return Env{Getenv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, Home: home}
+	return Env{AzureConfigDir: vars["AZURE_CONFIG_DIR"], AzdConfigDir: vars["AZD_CONFIG_DIR"], Home: home}
 }
 
 func TestNew(t *testing.T) {

@@ -41,10 +41,10 @@ type Search struct {
 
 // SystemSearch is the search order of a normal run: the directory holding
 // the real kubelogin binary (package managers symlink it into PATH), then
-// KUBELOGIN_PROVIDER_PATH, then PATH.
-func SystemSearch() Search {
-	s := Search{ProviderPath: os.Getenv(PathEnv), Path: os.Getenv("PATH")}
-	s.Policy, s.PolicyErr = policy.Load(policy.AdminFile, os.Getenv)
+// KUBELOGIN_PROVIDER_PATH, then PATH, as getenv gives them.
+func SystemSearch(getenv func(string) string) Search {
+	s := Search{ProviderPath: getenv(PathEnv), Path: getenv("PATH")}
+	s.Policy, s.PolicyErr = policy.Load(policy.AdminFile, getenv)
 	if exe, err := os.Executable(); err == nil {
 		if real, err := filepath.EvalSymlinks(exe); err == nil {
 			exe = real

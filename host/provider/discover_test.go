@@ -70,7 +70,7 @@ func TestFindMissing(t *testing.T) {
 }
 
 func TestSystemSearchResolvesSymlinks(t *testing.T) {
-	s := SystemSearch()
+	s := SystemSearch(os.Getenv)
 	exe, _ := os.Executable()
 	real, _ := filepath.EvalSymlinks(exe)
 	if s.ExecutableDir != filepath.Dir(real) {

@@ -45,6 +45,9 @@ type Options struct {
 	// MaxMessageSize bounds each message received from the provider; zero means $KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE,
 	// else DefaultMaxMessageSize.
 	MaxMessageSize int
+	// Env is the provider's environment, without the variables the host
+	// adds for the launch; nil starts it with those alone.
+	Env []string
 }
 
 // Process is one running provider.
@@ -98,7 +101,7 @@ func Start(c Candidate, opts Options) (*Process, error) {
 		defer f.Close()
 		cmd = policy.Command(f, c.Path)
 	}
-	cmd.Env = providerEnv(
+	cmd.Env = childEnv(opts.Env,
 		sdk.LogLevelEnv+"="+level.String(),
 		plugin.EnvUnixSocketDir+"="+sockDir,
 	)

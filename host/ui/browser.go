@@ -31,9 +31,6 @@ type Opener struct {
 	Stderr io.Writer
 }
 
-// SystemBrowser opens url with the Opener for this machine.
-func SystemBrowser(url string) error { return Opener{}.Open(url) }
-
 // Open starts the browser command and returns without waiting for it; ErrNoBrowser when there is none.
 func (o Opener) Open(url string) error {
 	cmds, err := o.Commands(url)

@@ -1,7 +1,7 @@
 // Command testprovider is a deliberately misbehaving (or trivially good)
 // provider for the host's tests. Its behaviour is the login mode in its file
-// name, kubelogin-provider-<mode>, because the host passes providers only an
-// allow-listed environment.
+// name, kubelogin-provider-<mode>, so that no setting is needed. Mode
+// dumpenv reports the names in its environment.
 package main
 
 import (
@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -43,6 +44,17 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 		t := token(strings.TrimSuffix(req.ServerID, "/"), time.Hour)
 		t.State = make([]byte, 2<<20)
 		return t, nil
+	case "dumpenv":
+		// The names only: values may be secrets.
+		var names []string
+		for _, kv := range os.Environ() {
+			name, _, _ := strings.Cut(kv, "=")
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		if err := ui.Message("environment: " + strings.Join(names, " ")); err != nil {
+			return nil, err
+		}
 	}
 	if err := ui.Message("testprovider says hello"); err != nil {
 		return nil, err

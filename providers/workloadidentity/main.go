@@ -44,7 +44,7 @@ var spec = sdk.ModeSpec{
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {
 	client := httpclient.Or(p.httpClient)
 	var src federatedToken = tokenFile(req.Credentials.FederatedTokenFile)
-	gh, onGitHub := githubFromEnv(client)
+	gh, onGitHub := githubFromRequest(client, req.Credentials)
 	if onGitHub {
 		src = gh
 	}

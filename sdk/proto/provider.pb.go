@@ -1022,8 +1022,17 @@ type Credentials struct {
 	Password                  string `protobuf:"bytes,5,opt,name=password,proto3" json:"password,omitempty"`
 	FederatedTokenFile        string `protobuf:"bytes,6,opt,name=federated_token_file,json=federatedTokenFile,proto3" json:"federated_token_file,omitempty"`
 	IdentityResourceId        string `protobuf:"bytes,7,opt,name=identity_resource_id,json=identityResourceId,proto3" json:"identity_resource_id,omitempty"`
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// A CI job's endpoint that issues federated tokens, and the bearer token
+	// that authorizes calls to it. The host reads them from the job's
+	// variables, so a provider never reads kubelogin's settings from its
+	// environment: GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL and
+	// ACTIONS_ID_TOKEN_REQUEST_TOKEN for workloadidentity, Azure Pipelines'
+	// SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN for azurepipelines.
+	// oidc_request_token is a secret.
+	OidcRequestUrl   string `protobuf:"bytes,8,opt,name=oidc_request_url,json=oidcRequestUrl,proto3" json:"oidc_request_url,omitempty"`
+	OidcRequestToken string `protobuf:"bytes,9,opt,name=oidc_request_token,json=oidcRequestToken,proto3" json:"oidc_request_token,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Credentials) Reset() {
@@ -1101,6 +1110,20 @@ func (x *Credentials) GetFederatedTokenFile() string {
 func (x *Credentials) GetIdentityResourceId() string {
 	if x != nil {
 		return x.IdentityResourceId
+	}
+	return ""
+}
+
+func (x *Credentials) GetOidcRequestUrl() string {
+	if x != nil {
+		return x.OidcRequestUrl
+	}
+	return ""
+}
+
+func (x *Credentials) GetOidcRequestToken() string {
+	if x != nil {
+		return x.OidcRequestToken
 	}
 	return ""
 }
@@ -1712,7 +1735,7 @@ const file_provider_proto_rawDesc = "" +
 	"\n" +
 	"ExtraEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc6\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9e\x03\n" +
 	"\vCredentials\x12#\n" +
 	"\rclient_secret\x18\x01 \x01(\tR\fclientSecret\x126\n" +
 	"\x17client_certificate_path\x18\x02 \x01(\tR\x15clientCertificatePath\x12>\n" +
@@ -1720,7 +1743,9 @@ const file_provider_proto_rawDesc = "" +
 	"\busername\x18\x04 \x01(\tR\busername\x12\x1a\n" +
 	"\bpassword\x18\x05 \x01(\tR\bpassword\x120\n" +
 	"\x14federated_token_file\x18\x06 \x01(\tR\x12federatedTokenFile\x120\n" +
-	"\x14identity_resource_id\x18\a \x01(\tR\x12identityResourceId\"%\n" +
+	"\x14identity_resource_id\x18\a \x01(\tR\x12identityResourceId\x12(\n" +
+	"\x10oidc_request_url\x18\b \x01(\tR\x0eoidcRequestUrl\x12,\n" +
+	"\x12oidc_request_token\x18\t \x01(\tR\x10oidcRequestToken\"%\n" +
 	"\n" +
 	"PoPRequest\x12\x17\n" +
 	"\areq_cnf\x18\x01 \x01(\tR\x06reqCnf\"\xf9\x02\n" +
