@@ -27,6 +27,10 @@ type provider struct {
 	// httpClient replaces the default client in this package's tests, which
 	// run GetToken in-process against a TLS fake and must never reach IMDS.
 	httpClient *http.Client
+	// retry replaces azcore's retry options (zero: its defaults, seconds of
+	// back-off) in this package's tests, which check the final error and
+	// would otherwise wait through every retry of a failing endpoint.
+	retry policy.RetryOptions
 }
 
 func (provider) Describe() sdk.Info {
@@ -67,6 +71,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 			// IMDS and its kin ignore the cloud; passed as upstream does.
 			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: req.AuthorityHost},
 			Transport: tr,
+			Retry:     p.retry,
 		},
 		ID: id.azID,
 	})

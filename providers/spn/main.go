@@ -8,6 +8,8 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
 	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
@@ -22,6 +24,10 @@ type provider struct {
 	// httpClient replaces the default client in this package's tests, which
 	// run GetToken in-process against a TLS fake.
 	httpClient *http.Client
+	// retry replaces azcore's retry options for bearer tokens (zero: its
+	// defaults, seconds of back-off) in this package's tests, which check
+	// the final error and would otherwise wait through every retry.
+	retry policy.RetryOptions
 }
 
 func (provider) Describe() sdk.Info {
@@ -63,7 +69,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 	case req.PoP != nil:
 		return popToken(ctx, req, auth, cred, client)
 	default:
-		return bearerToken(ctx, req, cred, client)
+		return bearerToken(ctx, req, cred, client, p.retry)
 	}
 }
 
