@@ -38,6 +38,7 @@ printf '{"token":"%s","expiresOn":"%s"}\n' "$token" "$(date -u -d '+1 hour' +%Y-
 // proxy, and the real kubectl. (azurecli with the real Azure CLI is in
 // TestRealAzureCLI.)
 func TestDefaultPath(t *testing.T) {
+	t.Parallel()
 	type mode struct {
 		name    string
 		convert []string // convert-kubeconfig -l <convert[0]> <convert[1:]...>
@@ -145,7 +146,7 @@ func TestDefaultPath(t *testing.T) {
 			extra := m.setup(t, c)
 			kc := c.aksKubeconfig(t, m.convert[0], m.convert[1:]...)
 			env := c.env(t, kc, extra...)
-			r := run(t, env, "/usr/bin/kubectl", "get", "nodes")
+			r := run(t, env, kubectlPath(t), "get", "nodes")
 			requireNodes(t, r)
 			if got, want := lastAPIUser(c.cluster), m.identity(c); got != want {
 				t.Fatalf("the API server authenticated %q, want %q", got, want)
@@ -162,7 +163,7 @@ func TestDefaultPath(t *testing.T) {
 			c.requireTunnelled(t, entra.PublicCloudHost)
 			// The second kubectl is served from kubelogin's cache: nothing more goes through the proxy.
 			before := len(c.proxy.Requests())
-			requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+			requireNodes(t, run(t, env, kubectlPath(t), "get", "nodes"))
 			if after := c.proxy.Requests(); len(after) != before {
 				t.Fatalf("the second kubectl went through the proxy again: %v", after[before:])
 			}
@@ -173,6 +174,7 @@ func TestDefaultPath(t *testing.T) {
 // TestDefaultPathSovereignClouds: --environment alone picks the cloud's
 // host (US Government, China) on the default path.
 func TestDefaultPathSovereignClouds(t *testing.T) {
+	t.Parallel()
 	for env, host := range map[string]string{"AzureUSGovernmentCloud": entra.USGovCloudHost, "AzureChinaCloud": entra.ChinaCloudHost} {
 		t.Run(env, func(t *testing.T) {
 			c := newProxiedCluster(t)
@@ -185,7 +187,7 @@ func TestDefaultPathSovereignClouds(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := c.env(t, kc, "AAD_SERVICE_PRINCIPAL_CLIENT_ID="+c.spn.ID, "AAD_SERVICE_PRINCIPAL_CLIENT_SECRET="+c.spn.Secret)
-			requireNodes(t, run(t, e, "/usr/bin/kubectl", "get", "nodes"))
+			requireNodes(t, run(t, e, kubectlPath(t), "get", "nodes"))
 			c.requireTunnelled(t, host)
 		})
 	}

@@ -16,6 +16,7 @@ import (
 // (CA bundles, its own variables) minus kubelogin's settings variables,
 // secrets first, which reach it only in its request.
 func TestProviderEnvironment(t *testing.T) {
+	t.Parallel()
 	env := append(withTestProviders(baseEnv(t)),
 		"REQUESTS_CA_BUNDLE=/etc/ssl/corporate.pem",
 		"DUMPENV_OWN_SETTING=42",
@@ -54,6 +55,7 @@ func TestProviderEnvironment(t *testing.T) {
 // cache, unless --disable-environment-override says to ignore kubelogin's
 // variables.
 func TestKubeCacheDirAndDisableEnvironmentOverride(t *testing.T) {
+	t.Parallel()
 	for _, disable := range []bool{false, true} {
 		base := withTestProviders(baseEnv(t))
 		home := envValue(base, "HOME")
@@ -85,6 +87,7 @@ func hasEntries(t *testing.T, dir string) bool {
 // REQUESTS_CA_BUNDLE (Python's CA setting for TLS-inspecting proxies) and
 // none of kubelogin's secrets.
 func TestAzureCLISeesCABundle(t *testing.T) {
+	t.Parallel()
 	azDir, fakeBin := t.TempDir(), t.TempDir()
 	// fakeAz answers from token.json and needs a profile; this wrapper
 	// records the names in az's environment first.

@@ -167,6 +167,7 @@ func (c *proxiedCluster) requireTunnelled(t *testing.T, host string) {
 // loopback address (Go never proxies loopback addresses or "localhost"
 // themselves, whatever NO_PROXY says).
 func TestNoProxyBypassesProxy(t *testing.T) {
+	t.Parallel()
 	host := loopbackHostname(t)
 	c := newProxiedCluster(t, host)
 	authority := "https://" + host + ":" + c.emulatorPort() + "/"

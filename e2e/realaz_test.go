@@ -45,6 +45,7 @@ func azRun(t *testing.T, env []string, az string, args ...string) {
 // cache hit; `az account set` and `az logout` take effect at once. az calls
 // take seconds: each step makes as few as it can.
 func TestRealAzureCLI(t *testing.T) {
+	t.Parallel()
 	az := requireRealAz(t)
 	c := newProxiedCluster(t)
 	c.em.AddClient(entra.Client{ID: entra.AzureCLIClientID, Name: "Microsoft Azure CLI", Public: true})
@@ -77,33 +78,33 @@ func TestRealAzureCLI(t *testing.T) {
 	}
 	azRun(t, env, az, "login", "-u", ropcUser, "-p", ropcPassword, "--tenant", entra.DefaultTenantID)
 
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectlPath(t), "get", "nodes"))
 	if calls() != 1 || c.em.Count("refresh_token") != 1 {
 		t.Fatalf("the first kubectl ran az %d times (%d refresh token grants), want once", calls(), c.em.Count("refresh_token"))
 	}
 	if u := lastAPIUser(c.cluster); u != ropcUser {
 		t.Fatalf("the API server authenticated %q, want %q", u, ropcUser)
 	}
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectlPath(t), "get", "nodes"))
 	if calls() != 1 {
 		t.Fatal("the second kubectl ran az again: the token was not cached")
 	}
 
 	// az account set: the CLI's profile changed, so kubelogin asks az again (az answers from its own cache).
 	azRun(t, env, az, "account", "set", "--subscription", "second")
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectlPath(t), "get", "nodes"))
 	if calls() != 2 {
 		t.Fatal("after az account set the cached token was still served")
 	}
 
 	// A service principal signs in (az logout first): another account, another token.
 	azRun(t, env, az, "logout")
-	r := run(t, env, "/usr/bin/kubectl", "get", "nodes")
+	r := run(t, env, kubectlPath(t), "get", "nodes")
 	if r.code == 0 || !strings.Contains(r.stderr, "az login") {
 		t.Fatalf("after az logout: exit %d, want an error that says az login\n%s", r.code, r.stderr)
 	}
 	azRun(t, env, az, "login", "--service-principal", "-u", c.spn.ID, "-p", c.spn.Secret, "--tenant", entra.DefaultTenantID)
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectlPath(t), "get", "nodes"))
 	if u := lastAPIUser(c.cluster); u != c.spn.ObjectID {
 		t.Fatalf("after az login --service-principal the API server authenticated %q, want the service principal %s", u, c.spn.ObjectID)
 	}
@@ -112,11 +113,12 @@ func TestRealAzureCLI(t *testing.T) {
 // TestAzureCLIMissing: without az on PATH, kubectl's user is told how to
 // install it.
 func TestAzureCLIMissing(t *testing.T) {
+	t.Parallel()
 	c := newProxiedCluster(t)
 	kc := c.aksKubeconfig(t, "azurecli")
 	env := c.azEnv(t, kc, t.TempDir())
 	env = append(env, "PATH="+binDir) // kubelogin, its providers, nothing else
-	r := run(t, env, "/usr/bin/kubectl", "get", "--raw", "/api/v1/nodes")
+	r := run(t, env, kubectlPath(t), "get", "--raw", "/api/v1/nodes")
 	if r.code == 0 || !strings.Contains(r.stderr, "install") || !strings.Contains(r.stderr, "Azure CLI") {
 		t.Fatalf("without az: exit %d, want an error that says how to install the Azure CLI\n%s", r.code, r.stderr)
 	}
