@@ -17,6 +17,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/host/iostreams"
 	"github.com/kubelogin-dev/kubelogin/host/provider"
+	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 	"github.com/kubelogin-dev/kubelogin/host/ui"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
@@ -35,7 +36,9 @@ type Factory struct {
 	// OpenBrowser opens a URL a provider asks the user to visit; nil only
 	// prints it.
 	OpenBrowser func(url string) error
-	Verbose     int
+	// Keys is the OS key store that holds the token cache's data key.
+	Keys    func() tokenstore.KeyBackend
+	Verbose int
 
 	logger hclog.Logger
 }
@@ -78,6 +81,7 @@ func NewSystemFactory() *Factory {
 		Search:      provider.SystemSearch,
 		Launcher:    processLauncher{},
 		OpenBrowser: ui.SystemBrowser,
+		Keys:        tokenstore.System,
 	}
 }
 

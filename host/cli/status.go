@@ -11,12 +11,14 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/host/acquire"
 	"github.com/kubelogin-dev/kubelogin/host/cache"
+	"github.com/kubelogin-dev/kubelogin/host/options"
 )
 
 // StatusOptions are `kubelogin status`'s settings.
 type StatusOptions struct {
-	f        *Factory
-	CacheDir string
+	f          *Factory
+	CacheDir   string
+	TokenStore string
 }
 
 // NewCmdStatus lists what the cache holds, so users can see which clusters
@@ -37,10 +39,12 @@ func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 	cmd.Flags().StringVar(&o.CacheDir, "cache-dir", "", "token cache directory (default $KUBECACHEDIR, else ~/.kube/cache/kubelogin)")
 	cmd.Flags().StringVar(&o.CacheDir, "token-cache-dir", "", "alias of --cache-dir")
 	_ = cmd.Flags().MarkHidden("token-cache-dir")
+	options.TokenStoreFlag(cmd.Flags(), &o.TokenStore)
 	return cmd
 }
 
-// RunStatus prints one row per cache entry.
+// RunStatus prints how tokens are kept at rest and why, then one row per
+// cache entry.
 func RunStatus(o *StatusOptions) error {
 	f := o.f
 	home, _ := f.HomeDir()
@@ -48,7 +52,18 @@ func RunStatus(o *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	c := cache.Open(dir, func(msg string) { f.warn("Warning: " + msg) })
+	st, err := openStore(f, dir, o.TokenStore)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.ErrOut, "token store: %s\n", st.Describe())
+	if !st.Stores() {
+		return nil
+	}
+	if st.Encrypted && !st.HasKey(dir) {
+		fmt.Fprintf(f.IO.ErrOut, "token store: %s holds no key for %s yet; the next sign-in creates one\n", st.Backend, dir)
+	}
+	c := cache.Open(dir, func(msg string) { f.warn("Warning: " + msg) }, st.CacheOptions()...)
 	if !c.Enabled() {
 		return fmt.Errorf("cannot read the token cache in %s", dir)
 	}

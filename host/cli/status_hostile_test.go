@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/host/cache"
 	"github.com/kubelogin-dev/kubelogin/host/iostreams"
+	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 )
 
 // TestStatusSkipsFIFOAndLinks: a FIFO or a link planted as an entry in the cache is reported and skipped;
@@ -41,6 +42,7 @@ func TestStatusSkipsFIFOAndLinks(t *testing.T) {
 		Getenv:  func(string) (string, bool) { return "", false },
 		HomeDir: func() (string, error) { return t.TempDir(), nil },
 		Now:     time.Now,
+		Keys:    func() tokenstore.KeyBackend { return &memKeys{keys: map[string][]byte{}} },
 	}
 	if err := RunStatus(&StatusOptions{f: f, CacheDir: dir}); err != nil {
 		t.Fatal(err)
