@@ -26,8 +26,9 @@ type Store struct {
 
 // Requirement is what a provider policy demands of the token store.
 type Requirement struct {
-	// PolicyFile names the policy that requires encryption; "" when none does.
-	PolicyFile string
+	// By names what requires encryption ("the provider policy /etc/kubelogin/policy.yaml"); "" when
+	// nothing does.
+	By string
 }
 
 // Open decides how tokens are kept in the cache directory dir. It fails only where the user or the policy
@@ -36,8 +37,8 @@ type Requirement struct {
 // system calls), so it runs on every get-token.
 func Open(dir string, c Choice, req Requirement, keys KeyBackend) (*Store, error) {
 	s := &Store{Choice: c, keys: keys}
-	if req.PolicyFile != "" && c.Mode == File {
-		return nil, fmt.Errorf("the provider policy %s requires encrypted token storage, so %s is not allowed: remove it, or use none to store nothing", req.PolicyFile, c)
+	if req.By != "" && c.Mode == File {
+		return nil, fmt.Errorf("%s requires encrypted token storage, so %s is not allowed: remove it, or use none to store nothing", req.By, c)
 	}
 	switch c.Mode {
 	case None:
@@ -49,8 +50,8 @@ func Open(dir string, c Choice, req Requirement, keys KeyBackend) (*Store, error
 	}
 	if err := keys.Probe(); err != nil {
 		switch {
-		case req.PolicyFile != "":
-			return nil, fmt.Errorf("the provider policy %s requires encrypted token storage, but %v: make the OS key store available, or use --token-store=none to store nothing", req.PolicyFile, err)
+		case req.By != "":
+			return nil, fmt.Errorf("%s requires encrypted token storage, but %v: make the OS key store available, or use --token-store=none to store nothing", req.By, err)
 		case c.Mode == Encrypted:
 			return nil, fmt.Errorf("%s cannot be honoured: %v; make the OS key store available, or choose --token-store=auto (falls back to 0600 files) or none", c, err)
 		}
@@ -59,8 +60,8 @@ func Open(dir string, c Choice, req Requirement, keys KeyBackend) (*Store, error
 	}
 	s.Encrypted, s.Backend, s.sealer = true, keys.Name(), NewSealer(keys, dir)
 	s.Why = "chosen with " + c.String()
-	if req.PolicyFile != "" {
-		s.Why = "required by the provider policy " + req.PolicyFile
+	if req.By != "" {
+		s.Why = "required by " + req.By
 	}
 	return s, nil
 }
