@@ -21,7 +21,7 @@ var binDir string
 
 // testProviderModes are the behaviours of internal/testprovider, each
 // installed as its own kubelogin-provider-<mode>.
-var testProviderModes = []string{"fake", "crash", "crashstart", "hang", "stdout", "badversion", "badlog", "fail", "wrongaud", "slowstart", "dumpenv"}
+var testProviderModes = []string{"fake", "crash", "crashstart", "hang", "stdout", "badversion", "badlog", "fail", "wrongaud", "slowstart", "dumpenv", "dumpcreds"}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "kubelogin-e2e-bin-")

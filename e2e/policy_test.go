@@ -41,7 +41,7 @@ func TestProviderPolicy(t *testing.T) {
 		want         string
 	}{
 		{name: "approved provider runs", policy: approved, args: []string{"-l", "fake"}, ok: true},
-		{name: "unapproved mode refused though installed", policy: approved, args: []string{"-l", "spn"}, want: "login mode spn is not approved by the provider policy"},
+		{name: "unapproved mode refused though installed", policy: approved, args: []string{"-l", "spn", "--client-id", "c", "-t", "t", "--client-secret", "x"}, want: "login mode spn is not approved by the provider policy"},
 		{name: "checksum mismatch refused", policy: tampered, args: []string{"-l", "fake"}, want: "does not match the checksum in the provider policy"},
 		{name: "broken policy fails closed", policy: "providers: [", args: []string{"-l", "fake"}, want: "is invalid"},
 	}

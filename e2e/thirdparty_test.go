@@ -38,15 +38,19 @@ func TestThirdPartyProvider(t *testing.T) {
 	if got := get(a); got != tokA {
 		t.Fatal("the provider's token was not printed")
 	}
-	write("a", "rotated")
 	if got := get(a); got != tokA {
 		t.Fatal("the second call did not come from the cache")
+	}
+	// The file is the mode's invalidation file: a new token in it is served.
+	_, rotated := write("a", "rotated")
+	if got := get(a); got != rotated {
+		t.Fatal("a changed token file was not read again")
 	}
 	if got := get(b); got != tokB {
 		t.Fatal("another --provider-arg was served from the first entry")
 	}
 	r := run(t, env, "kubelogin", "get-token", "-l", "tokenfile", "--server-id", "srv")
-	if r.code != 1 || !strings.Contains(r.stderr, "add --provider-arg file=PATH") {
+	if r.code != 1 || !strings.Contains(r.stderr, "add --provider-arg file=VALUE") {
 		t.Fatalf("missing provider setting: exit %d: %s", r.code, r.stderr)
 	}
 	r = run(t, env, "kubelogin", "providers", "list", "--timeout", "2s")

@@ -26,6 +26,9 @@ const (
 	noticeFile = "store-plaintext.notice"
 )
 
+// specsFile is where the host remembers third-party providers' mode specs (host/specmemo.FileName).
+const specsFile = "provider-specs.json"
+
 // upstreamFiles are what Azure/kubelogin 0.2.x keeps in the same default directory; `remove-cache-dir`
 // removes them there too, so a drop-in must as well.
 var upstreamFiles = []string{"auth.json", "pop_tokens.cache", "pop_rsa_key.cache"}
@@ -61,13 +64,19 @@ func isPoPKeyTemp(name string) bool {
 	return false
 }
 
+// isSpecsFile reports the specs memo and the temp files it leaves when killed mid-write.
+func isSpecsFile(name string) bool {
+	digits, ok := strings.CutPrefix(name, specsFile+".tmp-")
+	return name == specsFile || (ok && digits != "" && strings.Trim(digits, "0123456789") == "")
+}
+
 // isOwnedName reports whether kubelogin (this one or Azure/kubelogin) created a file of this name.
 func isOwnedName(name string) bool {
 	switch name {
 	case popKeyFile, KeyLockFile, WrappedKeyFile, noticeFile:
 		return true
 	}
-	if _, ok := entryID(name); ok || isTempName(name) || isPoPKeyTemp(name) {
+	if _, ok := entryID(name); ok || isTempName(name) || isPoPKeyTemp(name) || isSpecsFile(name) {
 		return true
 	}
 	if id, ok := strings.CutSuffix(name, lockSuffix); ok && isID(id) {

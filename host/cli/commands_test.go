@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/host/cache"
 	"github.com/kubelogin-dev/kubelogin/host/convert"
+	"github.com/kubelogin-dev/kubelogin/host/modes"
 	"github.com/kubelogin-dev/kubelogin/host/options"
 	"github.com/kubelogin-dev/kubelogin/host/policy"
 	"github.com/kubelogin-dev/kubelogin/host/provider"
@@ -90,7 +91,7 @@ func TestGetTokenFlags(t *testing.T) {
 			if code := h.parse(t, r, append([]string{"get-token"}, tt.args...)...); code != 0 {
 				t.Fatalf("exit %d: %s", code, h.err.String())
 			}
-			want := options.Token{LoginMode: options.DeviceCode, Timeout: options.DefaultTimeout}
+			want := options.Token{LoginMode: modes.DeviceCode, Timeout: options.DefaultTimeout}
 			if tt.want != nil {
 				tt.want(&want)
 			}

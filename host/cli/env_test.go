@@ -94,7 +94,8 @@ func TestGetTokenCIJobVariables(t *testing.T) {
 			prov := issuing(h.now, serverID, bearer, tt.mode)
 			h.install(t, tt.mode, prov)
 			h.env[tt.urlVar], h.env[tt.tokenVar] = "https://oidc.example/token", "job-token"
-			args := append([]string{"get-token", "-l", tt.mode, "--server-id", serverID, "--no-cache"}, tt.args...)
+			args := append([]string{"get-token", "-l", tt.mode, "--server-id", serverID, "--client-id", "c", "-t", "tenant",
+				"--azure-pipelines-service-connection-id", "conn", "--no-cache"}, tt.args...)
 			if code := h.run(t, args...); code != 0 {
 				t.Fatalf("exit %d: %s", code, h.err.String())
 			}

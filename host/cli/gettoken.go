@@ -18,6 +18,7 @@ import (
 	"github.com/kubelogin-dev/kubelogin/host/plan"
 	"github.com/kubelogin-dev/kubelogin/host/pop"
 	"github.com/kubelogin-dev/kubelogin/host/provider"
+	"github.com/kubelogin-dev/kubelogin/host/specmemo"
 	"github.com/kubelogin-dev/kubelogin/host/ui"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
@@ -62,11 +63,33 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	p, err := plan.New(t, found)
+	c, sealer, err := openCache(f, t, found)
 	if err != nil {
 		return err
 	}
-	c, sealer, err := openCache(f, t, found)
+
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
+	defer cancel()
+
+	// The mode's spec comes from the table or, for a third-party mode, from
+	// what its provider declared; only a provider never described before
+	// (or changed since) is started here, and then serves the call too.
+	mode, described, err := f.modeOf(ctx, t.LoginMode, specmemo.Open(cacheDir(c)))
+	if err != nil {
+		return err
+	}
+	var prov Provider = described
+	defer func() {
+		if prov != nil {
+			if ctx.Err() != nil {
+				prov.Abort()
+			} else {
+				prov.Close()
+			}
+		}
+	}()
+	p, err := plan.New(t, mode, plan.Env{Getenv: f.providerGetenv, Home: found.Home})
 	if err != nil {
 		return err
 	}
@@ -83,26 +106,16 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 	log.Debug("resolved settings", "mode", req.LoginMode, "authority", req.AuthorityHost, "tenant", req.TenantID, "client", req.ClientID,
 		"server", req.ServerID, "legacy", req.Legacy, "timeout", req.Timeout, "credentials", req.Credentials)
 
-	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
-	defer cancel()
-
-	var prov Provider
-	defer func() {
-		if prov != nil {
-			if ctx.Err() != nil {
-				prov.Abort()
-			} else {
-				prov.Close()
-			}
-		}
-	}()
 	pipe := &acquire.Pipeline{
 		Cache: c,
 		Source: func() (acquire.TokenSource, error) {
-			var err error
-			prov, err = startProvider(ctx, f, req.LoginMode, p.Needs)
-			return prov, err
+			if prov == nil {
+				var err error
+				if prov, _, err = startProvider(ctx, f, req.LoginMode); err != nil {
+					return nil, err
+				}
+			}
+			return checkedSource{prov, p}, nil
 		},
 		UI:     &ui.Terminal{Out: f.IO.ErrOut, Verbose: f.Verbose > 0, OpenBrowser: f.OpenBrowser},
 		Logger: log,
@@ -171,38 +184,61 @@ func loadPoPKey(f *Factory, c *cache.Cache, s pop.Sealer) (*pop.Key, error) {
 	return k, err
 }
 
-// startProvider finds and starts the provider for mode and checks it
-// really serves that mode, with the capabilities the request needs.
-func startProvider(ctx context.Context, f *Factory, mode string, need sdk.Capabilities) (Provider, error) {
-	cand, err := f.Search().Find(mode)
+// checkedSource holds a provider's tokens to what the plan requires of
+// them before the cache stores them.
+type checkedSource struct {
+	Provider
+	plan *plan.Plan
+}
+
+func (s checkedSource) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
+	tok, err := s.Provider.GetToken(ctx, req, ui)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.plan.Check(tok); err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// cacheDir is the cache's directory, "" without a usable cache.
+func cacheDir(c *cache.Cache) string {
+	if c == nil || !c.Enabled() {
+		return ""
+	}
+	return c.Dir()
+}
+
+// startProvider finds and starts the provider for mode and checks it
+// really serves that mode; it returns what the provider declared.
+func startProvider(ctx context.Context, f *Factory, mode string) (Provider, sdk.Info, error) {
+	cand, err := f.Search().Find(mode)
+	if err != nil {
+		return nil, sdk.Info{}, err
+	}
+	return launch(ctx, f, cand, mode)
+}
+
+// launch starts the provider cand and checks it serves mode.
+func launch(ctx context.Context, f *Factory, cand provider.Candidate, mode string) (Provider, sdk.Info, error) {
 	startTimeout := provider.DefaultStartTimeout
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < startTimeout {
 		startTimeout = max(time.Until(dl), time.Millisecond)
 	}
 	prov, err := f.Launcher.Launch(cand, f.providerOptions(startTimeout))
 	if err != nil {
-		return nil, err
+		return nil, sdk.Info{}, err
 	}
 	info, err := prov.Describe(ctx)
 	if err != nil {
 		prov.Abort()
-		return nil, err
+		return nil, sdk.Info{}, err
 	}
 	if !slices.Contains(info.LoginModes, mode) {
 		prov.Close()
-		return nil, fmt.Errorf("provider %s (%s) serves %s, not %s: reinstall it", cand.Mode, cand.Path, strings.Join(info.LoginModes, ", "), mode)
-	}
-	if need.PoP && !info.Capabilities.PoP {
-		prov.Close()
-		return nil, fmt.Errorf("login mode %s does not support --pop-enabled: drop --pop-enabled and --pop-claims, or use a mode that supports PoP such as spn", mode)
-	}
-	if need.Legacy && !info.Capabilities.Legacy {
-		prov.Close()
-		return nil, fmt.Errorf("login mode %s does not support --legacy: remove it (only legacy Azure AD clusters need it), or use devicecode or spn", mode)
+		return nil, sdk.Info{}, fmt.Errorf("provider %s (%s) serves %s, not %s: reinstall it", cand.Mode, cand.Path, strings.Join(info.LoginModes, ", "), mode)
 	}
 	f.Logger().Debug("provider started", "mode", mode, "path", cand.Path, "name", info.Name, "version", info.Version)
-	return prov, nil
+	return prov, info, nil
 }

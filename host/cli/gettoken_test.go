@@ -108,13 +108,13 @@ func TestGetTokenFailures(t *testing.T) {
 			name:    "mode without PoP",
 			install: map[string]*scripted{"devicecode": issuing(time.Now(), serverID, bearer, "devicecode")},
 			args:    []string{"--pop-enabled", "--pop-claims", "u=/arm/id"},
-			want:    "login mode devicecode does not support --pop-enabled", starts: 1,
+			want:    "login mode devicecode does not support --pop-enabled", // refused from the table, nothing started
 		},
 		{
 			name:    "mode without legacy",
-			install: map[string]*scripted{"devicecode": issuing(time.Now(), serverID, bearer, "devicecode")},
-			args:    []string{"--legacy"},
-			want:    "login mode devicecode does not support --legacy", starts: 1,
+			install: map[string]*scripted{"interactive": issuing(time.Now(), serverID, bearer, "interactive")},
+			args:    []string{"-l", "interactive", "--legacy"},
+			want:    "login mode interactive does not support --legacy",
 		},
 		{
 			name:    "provider fails to start",
@@ -145,7 +145,7 @@ func TestGetTokenFailures(t *testing.T) {
 			for k, v := range tt.env {
 				h.env[k] = v
 			}
-			args := append([]string{"get-token", "--server-id", serverID}, tt.args...)
+			args := append([]string{"get-token", "--server-id", serverID, "--client-id", "c", "-t", "tenant"}, tt.args...)
 			h.oneLineError(t, h.run(t, args...), tt.want)
 			if n := h.launcher.launches(); n != tt.starts {
 				t.Errorf("%d providers launched, want %d", n, tt.starts)
@@ -179,6 +179,7 @@ func TestGetTokenInterrupted(t *testing.T) {
 	})
 	o := &GetTokenOptions{f: h.f}
 	o.Token.LoginMode, o.Token.ServerID, o.Token.Timeout = "devicecode", serverID, time.Minute
+	o.Token.ClientID, o.Token.TenantID = "c", "tenant"
 	err := RunGetToken(ctx, o)
 	if err == nil || err.Error() != "interrupted before a token was obtained" {
 		t.Fatalf("error %v, want the interrupt", err)
@@ -195,7 +196,7 @@ func TestGetTokenLegacy(t *testing.T) {
 	h := newHarness(t)
 	prov := issuing(h.now, "spn:"+serverID, sdk.Capabilities{Legacy: true}, "devicecode")
 	h.install(t, "devicecode", prov)
-	if code := h.run(t, "get-token", "--server-id", serverID, "--legacy"); code != 0 {
+	if code := h.run(t, "get-token", "--server-id", serverID, "--client-id", "c", "-t", "tenant", "--legacy"); code != 0 {
 		t.Fatalf("exit %d: %s", code, h.err.String())
 	}
 	if ec := parseExecCredential(t, h.out.String()); ec.Status.Token != jwt("spn:"+serverID) {
@@ -210,7 +211,7 @@ func TestGetTokenPoP(t *testing.T) {
 	h := newHarness(t)
 	prov := issuing(h.now, serverID, sdk.Capabilities{PoP: true}, "spn")
 	h.install(t, "spn", prov)
-	args := []string{"get-token", "-l", "spn", "--server-id", serverID, "--client-id", "c", "--client-secret", "s",
+	args := []string{"get-token", "-l", "spn", "--server-id", serverID, "--client-id", "c", "-t", "tenant", "--client-secret", "s",
 		"--pop-enabled", "--pop-claims", "u=/arm/cluster"}
 	for i := range 2 {
 		if code := h.run(t, args...); code != 0 {
@@ -281,7 +282,7 @@ func TestGetTokenNoCache(t *testing.T) {
 	h.install(t, "devicecode", issuing(h.now, serverID, bearer, "devicecode"))
 	h.env["KUBERNETES_EXEC_INFO"] = `{"apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":true}}`
 	for range 2 {
-		if code := h.run(t, "get-token", "--server-id", serverID, "--no-cache"); code != 0 {
+		if code := h.run(t, "get-token", "--server-id", serverID, "--client-id", "c", "-t", "tenant", "--no-cache"); code != 0 {
 			t.Fatalf("exit %d: %s", code, h.err.String())
 		}
 		if ec := parseExecCredential(t, h.out.String()); ec.APIVersion != execcred.V1 {
@@ -311,7 +312,8 @@ func TestGetTokenWithoutUsableCache(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.install(t, "spn", issuing(h.now, serverID, sdk.Capabilities{PoP: true}, "spn"))
-			args := append([]string{"get-token", "-l", "spn", "--server-id", serverID, "--pop-enabled", "--pop-claims", "u=/arm/cluster"}, tt.args...)
+			args := append([]string{"get-token", "-l", "spn", "--server-id", serverID, "--client-id", "c", "-t", "tenant", "--client-secret", "s",
+				"--pop-enabled", "--pop-claims", "u=/arm/cluster"}, tt.args...)
 			if code := h.run(t, args...); code != 0 {
 				t.Fatalf("exit %d: %s", code, h.err.String())
 			}

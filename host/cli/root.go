@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/host/convert"
 	"github.com/kubelogin-dev/kubelogin/host/interrupt"
+	"github.com/kubelogin-dev/kubelogin/host/modes"
 	"github.com/kubelogin-dev/kubelogin/host/ui"
 )
 
@@ -55,6 +56,7 @@ func newRootCmd(f *Factory, r runners) *cobra.Command {
 		convert.NewCmd(f.IO, func(o *convert.Options) error {
 			// The factory's environment, like every other command's.
 			o.Getenv = f.Getenv
+			o.ThirdParty = func(name string) (modes.Mode, error) { return f.describedMode(o.Token, name) }
 			return convertF(o)
 		}),
 		NewCmdRemoveTokens(f, r.remove),

@@ -156,6 +156,7 @@ func parseArgs(args []string) (*options.Token, error) {
 	fs.SetOutput(io.Discard)
 	t := &options.Token{}
 	t.AddFlags(fs)
+	t.AddProviderArgFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

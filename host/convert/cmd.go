@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubelogin-dev/kubelogin/host/iostreams"
+	"github.com/kubelogin-dev/kubelogin/host/modes"
 	"github.com/kubelogin-dev/kubelogin/host/options"
 )
 
@@ -33,8 +34,12 @@ type Options struct {
 	IO          iostreams.IOStreams
 	Getenv      options.Getenv // KUBECONFIG, and AAD_LOGIN_METHOD and HOME through options.ApplyEnv
 	LockTimeout time.Duration
+	// ThirdParty returns a third-party mode's row (only its Spec), as its
+	// provider declared it; nil converts to first-party modes only.
+	ThirdParty func(name string) (modes.Mode, error)
 
-	home string // as the settings resolver found it
+	home   string     // as the settings resolver found it
+	target modes.Mode // the row of the target mode
 }
 
 // NewCmd returns the convert-kubeconfig command. runF replaces Run in tests.
@@ -56,7 +61,8 @@ converted), 1 on error (nothing written).`,
 		Example: `  kubelogin convert-kubeconfig -l azurecli
   kubelogin convert-kubeconfig -l spn --context aks-prod
   kubelogin convert-kubeconfig -l interactive --pop-enabled --pop-claims "u=/ARM/ID/OF/CLUSTER" --context arc1
-  kubelogin convert-kubeconfig -l workloadidentity --dry-run`,
+  kubelogin convert-kubeconfig -l workloadidentity --dry-run
+  kubelogin convert-kubeconfig -l tokenfile --provider-arg file=/run/token   # an installed provider's mode`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if runF != nil {
@@ -67,6 +73,7 @@ converted), 1 on error (nothing written).`,
 	}
 	fs := cmd.Flags()
 	o.Token.AddFlags(fs)
+	o.Token.AddProviderArgFlag(fs)
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file to convert (default: the KUBECONFIG files, else ~/.kube/config)")
 	fs.StringVar(&o.Context, "context", "", "convert only the user of this context (default: every kubelogin or azure auth-provider user)")
 	fs.StringVar(&o.AzureConfigDir, "azure-config-dir", "", "Azure CLI config directory, written as AZURE_CONFIG_DIR for -l azurecli")
@@ -182,15 +189,24 @@ func targetMode(o *Options) (string, error) {
 		from = "AAD_LOGIN_METHOD"
 	}
 	if mode == "" {
-		mode = options.DeviceCode
+		mode = modes.DeviceCode
 	}
 	o.Token.LoginMode = mode
 	if err := o.Token.Validate(); err != nil {
 		return "", err
 	}
-	if _, ok := modeSettings[mode]; !ok {
+	if m, ok := modes.Lookup(mode); ok {
+		o.target = m
+		return mode, nil
+	}
+	if o.ThirdParty == nil {
 		return "", fmt.Errorf("convert-kubeconfig cannot write login mode %q (from %s): use one of %s", mode, from, knownModes())
 	}
+	m, err := o.ThirdParty(mode)
+	if err != nil {
+		return "", fmt.Errorf("login mode %q (from %s) is neither one of %s nor an installed provider's: %w", mode, from, knownModes(), err)
+	}
+	o.target = m
 	return mode, nil
 }
 

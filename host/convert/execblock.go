@@ -3,7 +3,7 @@ package convert
 import (
 	"go.yaml.in/yaml/v3"
 
-	"github.com/kubelogin-dev/kubelogin/host/options"
+	"github.com/kubelogin-dev/kubelogin/host/modes"
 )
 
 const (
@@ -103,7 +103,7 @@ func newExec(a auth, mode string, args []string, azureConfigDir string, secrets 
 func execEnv(a auth, mode, azureConfigDir string, args []string, secrets map[string]string) []*yaml.Node {
 	type want struct{ name, value string }
 	var wants []want
-	if mode == options.AzureCLI && azureConfigDir != "" {
+	if mode == modes.AzureCLI && azureConfigDir != "" {
 		wants = append(wants, want{"AZURE_CONFIG_DIR", azureConfigDir})
 	}
 	for _, f := range secretFlags {
@@ -130,7 +130,7 @@ func execEnv(a auth, mode, azureConfigDir string, args []string, secrets map[str
 					placed[w.name] = true
 				}
 			}
-			if e.name == "AZURE_CONFIG_DIR" && mode == options.AzureCLI && azureConfigDir == "" && !placed[e.name] {
+			if e.name == "AZURE_CONFIG_DIR" && mode == modes.AzureCLI && azureConfigDir == "" && !placed[e.name] {
 				out = append(out, e.node)
 				placed[e.name] = true
 			}

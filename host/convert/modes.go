@@ -2,105 +2,41 @@ package convert
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
+	"github.com/kubelogin-dev/kubelogin/host/modes"
 	"github.com/kubelogin-dev/kubelogin/host/options"
+	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// inherit says which existing values a mode takes over when the flag is not
-// given on the command line.
-type inherit int
-
-const (
-	// fromAny: auth-provider config or exec args of any mode; the value
-	// means the same in every mode (tenant, cloud, cache dir).
-	fromAny inherit = iota
-	// fromSameMode: only exec args of a user already in the target mode.
-	// Such values mean something else in another mode (a devicecode
-	// client id is a public app, an msi one an identity), so upstream
-	// writes them only when given explicitly; a re-conversion to the same
-	// mode keeps them.
-	fromSameMode
-)
-
-// setting is one flag a mode writes, in the order written.
-type setting struct {
-	flag     string
-	from     inherit
-	required bool
-	unless   string // not written when this flag has a value (msi: client id beats resource id)
-}
-
-// Shared tails: how to reach the cloud and bound the run matter to every
-// mode that talks to Entra ID; upstream drops them (see the README).
-var (
-	authority   = setting{flag: "authority-host"}
-	discovery   = setting{flag: "disable-instance-discovery"}
-	timeout     = setting{flag: "timeout"}
-	envOverride = setting{flag: "disable-environment-override"}
-	pop         = setting{flag: "pop-enabled"} // written with --pop-claims as a pair
-)
-
-// modeSettings lists per target mode what follows
-// get-token --login MODE --server-id ID [--cache-dir DIR], in upstream's order.
-var modeSettings = map[string][]setting{
-	options.DeviceCode: {
-		{flag: "client-id", required: true}, {flag: "tenant-id", required: true}, {flag: "environment"},
-		{flag: "legacy"}, authority, discovery, timeout, envOverride,
-	},
-	options.Interactive: {
-		{flag: "client-id", required: true}, {flag: "tenant-id", required: true}, {flag: "environment"},
-		pop, {flag: "redirect-url"}, {flag: "login-hint"}, authority, discovery, timeout, envOverride,
-	},
-	options.SPN: {
-		{flag: "client-id", required: true}, {flag: "tenant-id", required: true}, {flag: "environment"},
-		{flag: "client-secret", from: fromSameMode}, {flag: "client-certificate", from: fromSameMode},
-		{flag: "client-certificate-password", from: fromSameMode}, {flag: "legacy"}, pop, envOverride,
-		{flag: "use-azurerm-env-vars"}, authority, discovery, timeout,
-	},
-	options.ROPC: {
-		{flag: "client-id", required: true}, {flag: "tenant-id", required: true}, {flag: "environment"},
-		// No --legacy: upstream's ropc ignores it, and this one refuses it
-		// rather than hand a legacy cluster a token it cannot accept.
-		{flag: "username", from: fromSameMode}, {flag: "password", from: fromSameMode}, pop,
-		authority, discovery, timeout, envOverride,
-	},
-	options.MSI: {
-		{flag: "client-id", from: fromSameMode},
-		{flag: "identity-resource-id", from: fromSameMode, unless: "client-id"},
-		timeout, envOverride,
-	},
-	options.AzureCLI: {
-		// An inherited tenant is dropped on purpose (Azure/kubelogin#123):
-		// az signed in with a managed identity cannot take one.
-		{flag: "tenant-id", from: fromSameMode}, {flag: "subscription", from: fromSameMode}, timeout, envOverride,
-	},
-	options.AzD: {
-		{flag: "tenant-id", from: fromSameMode}, timeout, envOverride,
-	},
-	options.WorkloadIdentity: {
-		{flag: "client-id", from: fromSameMode}, {flag: "tenant-id", from: fromSameMode},
-		{flag: "authority-host", from: fromSameMode}, {flag: "federated-token-file", from: fromSameMode},
-		discovery, timeout, envOverride,
-	},
-	options.AzurePipelines: {
-		// The client id is never written: the pipeline supplies it.
-		{flag: "tenant-id", required: true}, {flag: "azure-pipelines-service-connection-id", from: fromSameMode},
-		authority, discovery, timeout, envOverride,
-	},
-}
-
-// knownModes lists the target modes in help order.
-func knownModes() string {
-	modes := make([]string, 0, len(modeSettings))
-	for m := range modeSettings {
-		modes = append(modes, m)
+// convertFlags lists what follows get-token --login MODE --server-id ID
+// [--cache-dir DIR] for the mode: a first-party mode's table row, in
+// upstream's order; for a third-party mode the flags of what its spec
+// accepts, each kept only from a user already in that mode (its values
+// mean nothing to another mode), then the run's bounds. Provider args that
+// have no flag of their own follow as --provider-arg (see buildArgs).
+func convertFlags(m modes.Mode) []modes.ConvertFlag {
+	if _, firstParty := modes.Lookup(m.Spec.LoginMode); firstParty {
+		return m.Convert
 	}
-	sort.Strings(modes)
-	return strings.Join(modes, ", ")
+	var out []modes.ConvertFlag
+	for _, f := range m.Flags() {
+		switch f {
+		case "server-id", "provider-arg", "pop-claims":
+			continue // written on their own
+		case "pop-enabled":
+			out = append(out, modes.ConvertFlag{Name: f})
+		default:
+			out = append(out, modes.ConvertFlag{Name: f, From: modes.FromSameMode})
+		}
+	}
+	return append(out, modes.ConvertFlag{Name: "timeout"}, modes.ConvertFlag{Name: "disable-environment-override"})
 }
+
+// knownModes lists the first-party target modes in help order.
+func knownModes() string { return strings.Join(modes.Names(), ", ") }
 
 // hints say how to supply a required value that the kubeconfig lacks.
 var hints = map[string]string{
@@ -111,7 +47,7 @@ var hints = map[string]string{
 
 // buildArgs is the get-token command line for one user, the secrets that
 // go into its exec env instead (flag -> value), and the flags it wrote.
-func buildArgs(userName string, r resolver) (args []string, secrets map[string]string, written map[string]bool, err error) {
+func buildArgs(userName string, r resolver, m modes.Mode) (args []string, secrets map[string]string, written map[string]bool, err error) {
 	written, secrets = map[string]bool{}, map[string]string{}
 	add := func(flag, v string) {
 		switch {
@@ -133,38 +69,88 @@ func buildArgs(userName string, r resolver) (args []string, secrets map[string]s
 	}
 
 	args = []string{"get-token", "--login", r.mode}
-	server := r.value("server-id", fromAny)
-	if server == "" {
-		return nil, nil, nil, missing("server-id")
+	if m.Spec.Accepts(sdk.SettingServerID) {
+		server := r.value("server-id", modes.FromAny)
+		if server == "" && m.Spec.Requires(sdk.SettingServerID) {
+			return nil, nil, nil, missing("server-id")
+		}
+		add("server-id", server)
 	}
-	add("server-id", server)
-	add("cache-dir", r.value("cache-dir", fromAny))
-	for _, s := range modeSettings[r.mode] {
-		if s == pop {
+	add("cache-dir", r.value("cache-dir", modes.FromAny))
+	for _, s := range convertFlags(m) {
+		if s.Name == "pop-enabled" {
 			if err := addPoP(userName, r, add); err != nil {
 				return nil, nil, nil, err
 			}
 			continue
 		}
-		v := r.value(s.flag, s.from)
-		if s.required && v == "" {
-			return nil, nil, nil, missing(s.flag)
+		v := r.value(s.Name, s.From)
+		if s.Required && v == "" {
+			return nil, nil, nil, missing(s.Name)
 		}
-		if s.unless != "" && written[s.unless] {
+		if s.Unless != "" && written[s.Unless] {
 			continue
 		}
-		if s.flag == "environment" && v != "" {
+		if s.Name == "environment" && v != "" {
 			// Upstream silently uses the public cloud for an unknown name.
 			if _, err := (&options.Token{Environment: v}).ResolvedAuthorityHost(); err != nil {
 				return nil, nil, nil, fmt.Errorf("user %q: %w", userName, err)
 			}
 		}
-		add(s.flag, v)
+		add(s.Name, v)
+	}
+	pargs, err := providerArgs(userName, r, m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, kv := range pargs {
+		args = append(args, "--provider-arg", kv)
+		written["provider-arg"] = true
 	}
 	if len(secrets) > 0 && written["disable-environment-override"] {
 		return nil, nil, nil, fmt.Errorf("user %q: --disable-environment-override would make get-token ignore the exec env that holds its %s: drop it with --disable-environment-override=false, or export the secret instead of passing it", userName, secretNames(secrets))
 	}
 	return args, secrets, written, nil
+}
+
+// providerArgs are the mode's provider args that have no flag of their
+// own, as NAME=VALUE in the spec's order: given with --provider-arg, else
+// kept from a user already in the mode. An arg the spec does not declare,
+// or a required one without a value, is refused here rather than by every
+// later get-token.
+func providerArgs(userName string, r resolver, m modes.Mode) ([]string, error) {
+	given := map[string]string{}
+	if changed(r.explicit, "provider-arg") {
+		given = r.explicit.ProviderArgs
+	}
+	for _, name := range slices.Sorted(maps.Keys(given)) {
+		a, ok := m.Spec.Arg(name)
+		if !ok || m.ArgFlag(a.Name) != "provider-arg" {
+			how := "it takes no such provider arg"
+			if ok {
+				how = "pass it as --" + m.ArgFlag(a.Name)
+			}
+			return nil, fmt.Errorf("-l %s: --provider-arg %s: %s", r.mode, name, how)
+		}
+	}
+	var out []string
+	for _, a := range m.Spec.Args {
+		if m.ArgFlag(a.Name) != "provider-arg" {
+			continue
+		}
+		v, ok := given[a.Name]
+		if !ok && r.auth.exec != nil && r.auth.exec.login == r.mode {
+			v = r.auth.exec.args.ProviderArgs[a.Name]
+		}
+		if v == "" {
+			if a.Required {
+				return nil, fmt.Errorf("user %q has no provider arg %s for -l %s (%s): pass --provider-arg %s=VALUE", userName, a.Name, r.mode, a.Description, a.Name)
+			}
+			continue
+		}
+		out = append(out, a.Name+"="+v)
+	}
+	return out, nil
 }
 
 // secretEnvVar is the variable get-token reads a secret from
@@ -217,10 +203,10 @@ func secretNames(secrets map[string]string) string {
 // addPoP writes --pop-enabled --pop-claims as a pair; claims without PoP
 // enabled are dropped with it.
 func addPoP(userName string, r resolver, add func(flag, v string)) error {
-	if r.value("pop-enabled", fromAny) != "true" {
+	if r.value("pop-enabled", modes.FromAny) != "true" {
 		return nil
 	}
-	claims := r.value("pop-claims", fromAny)
+	claims := r.value("pop-claims", modes.FromAny)
 	if claims == "" {
 		return fmt.Errorf("user %q has PoP enabled but no claims: pass --pop-claims \"u=<ARM id of the cluster>\" with --context", userName)
 	}

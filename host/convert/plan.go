@@ -6,7 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/kubelogin-dev/kubelogin/host/options"
+	"github.com/kubelogin-dev/kubelogin/host/modes"
 )
 
 // userRef is a user in the file that defines it.
@@ -73,11 +73,11 @@ func makePlan(o *Options, mode string, files []*file) (*plan, error) {
 			}
 			continue
 		}
-		args, secrets, written, err := buildArgs(name, resolver{explicit: &o.Token, auth: a, mode: mode})
+		args, secrets, written, err := buildArgs(name, resolver{explicit: &o.Token, auth: a, mode: mode}, o.target)
 		if err != nil {
 			return nil, err
 		}
-		if mode == options.AzureCLI && o.AzureConfigDir != "" {
+		if mode == modes.AzureCLI && o.AzureConfigDir != "" {
 			written["azure-config-dir"] = true
 		}
 		for flag := range written {

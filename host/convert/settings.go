@@ -1,66 +1,16 @@
 package convert
 
 import (
+	"slices"
 	"strconv"
 
+	"github.com/kubelogin-dev/kubelogin/host/modes"
 	"github.com/kubelogin-dev/kubelogin/host/options"
 )
 
 // flagValue reads a token flag's value from parsed options by flag name, so
 // the command line and a kubeconfig's existing args are read alike.
-func flagValue(t *options.Token, flag string) string {
-	switch flag {
-	case "server-id":
-		return t.ServerID
-	case "client-id":
-		return t.ClientID
-	case "client-secret":
-		return t.ClientSecret
-	case "client-certificate":
-		return t.ClientCertificate
-	case "client-certificate-password":
-		return t.ClientCertificatePassword
-	case "username":
-		return t.Username
-	case "password":
-		return t.Password
-	case "identity-resource-id":
-		return t.IdentityResourceID
-	case "federated-token-file":
-		return t.FederatedTokenFile
-	case "authority-host":
-		return t.AuthorityHost
-	case "azure-pipelines-service-connection-id":
-		return t.PipelinesConnectionID
-	case "cache-dir":
-		return t.CacheDir
-	case "tenant-id":
-		return t.TenantID
-	case "subscription":
-		return t.Subscription
-	case "environment":
-		return t.Environment
-	case "redirect-url":
-		return t.RedirectURL
-	case "login-hint":
-		return t.LoginHint
-	case "pop-claims":
-		return t.PoPClaims
-	case "legacy":
-		return strconv.FormatBool(t.Legacy)
-	case "use-azurerm-env-vars":
-		return strconv.FormatBool(t.UseAzureRMEnvVars)
-	case "pop-enabled":
-		return strconv.FormatBool(t.PoPEnabled)
-	case "disable-environment-override":
-		return strconv.FormatBool(t.DisableEnvOverride)
-	case "disable-instance-discovery":
-		return strconv.FormatBool(t.DisableInstanceDiscovery)
-	case "timeout":
-		return t.Timeout.String()
-	}
-	return ""
-}
+func flagValue(t *options.Token, flag string) string { return t.Value(flag) }
 
 // boolFlags are written as a bare --flag when true and left out when false.
 var boolFlags = map[string]bool{
@@ -69,14 +19,23 @@ var boolFlags = map[string]bool{
 }
 
 // tokenFlags are the token flags convert can write, to find explicit ones
-// that were not written.
-var tokenFlags = []string{
-	"server-id", "client-id", "client-secret", "client-certificate", "client-certificate-password",
-	"username", "password", "identity-resource-id", "federated-token-file", "authority-host",
-	"azure-pipelines-service-connection-id", "cache-dir", "tenant-id", "subscription", "environment",
-	"legacy", "use-azurerm-env-vars", "pop-enabled", "pop-claims", "timeout",
-	"disable-environment-override", "disable-instance-discovery", "redirect-url", "login-hint",
-}
+// that were not written: every flag some mode takes, and the cache's.
+var tokenFlags = func() []string {
+	out := []string{"server-id", "cache-dir"}
+	for _, m := range modes.All() {
+		for _, f := range m.Flags() {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+		for _, c := range m.Convert {
+			if !slices.Contains(out, c.Name) {
+				out = append(out, c.Name)
+			}
+		}
+	}
+	return out
+}()
 
 // changed reports whether the flag was given; --token-cache-dir is an alias
 // of --cache-dir.
@@ -104,11 +63,11 @@ type resolver struct {
 	mode     string // the target login mode
 }
 
-func (r resolver) value(flag string, from inherit) string {
+func (r resolver) value(flag string, from modes.Inherit) string {
 	if changed(r.explicit, flag) {
 		return flagValue(r.explicit, flag)
 	}
-	if from == fromSameMode {
+	if from == modes.FromSameMode {
 		if r.auth.exec == nil || r.auth.exec.login != r.mode {
 			return ""
 		}

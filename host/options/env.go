@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kubelogin-dev/kubelogin/host/modes"
 )
 
 // Getenv reads one environment variable; tests pass a map's lookup.
@@ -78,7 +80,7 @@ func (o *Token) ApplyEnv(cmd Command, getenv Getenv) Resolved {
 		dst, flagSet := o.field(v.Field, &r)
 		switch v.Rule {
 		case Paired:
-			if o.LoginMode == SPN && !credFlag && envCred {
+			if o.LoginMode == modes.SPN && !credFlag && envCred {
 				flagSet = false
 			}
 		case FillEmpty:

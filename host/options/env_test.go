@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/kubelogin-dev/kubelogin/host/modes"
 )
 
 func resolve(t *testing.T, cmd Command, args []string, env map[string]string) (*Token, Resolved) {
@@ -140,7 +142,7 @@ func TestEveryVariable(t *testing.T) {
 // setting, except those that only say where files are.
 func TestDisableEnvironmentOverride(t *testing.T) {
 	for _, v := range Vars {
-		args := []string{"--disable-environment-override", "-l", SPN}
+		args := []string{"--disable-environment-override", "-l", modes.SPN}
 		if v.Modes != nil {
 			args[2] = v.Modes[0]
 		}
@@ -185,7 +187,7 @@ func TestConvertReadsOnlyItsVariables(t *testing.T) {
 	if o, _ = resolve(t, Convert, nil, env); o.LoginMode != "env" {
 		t.Errorf("convert without -l: mode %q, want AAD_LOGIN_METHOD's", o.LoginMode)
 	}
-	if o, _ = resolve(t, Convert, []string{"--disable-environment-override"}, env); o.LoginMode != DeviceCode {
+	if o, _ = resolve(t, Convert, []string{"--disable-environment-override"}, env); o.LoginMode != modes.DeviceCode {
 		t.Errorf("convert with --disable-environment-override: mode %q, want the default", o.LoginMode)
 	}
 }

@@ -11,20 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-)
 
-// Login modes kubelogin knows by name. Any other well-formed name is looked
-// up as a third-party provider.
-const (
-	DeviceCode       = "devicecode"
-	Interactive      = "interactive"
-	SPN              = "spn"
-	ROPC             = "ropc"
-	MSI              = "msi"
-	AzureCLI         = "azurecli"
-	AzD              = "azd"
-	WorkloadIdentity = "workloadidentity"
-	AzurePipelines   = "azurepipelines"
+	"github.com/kubelogin-dev/kubelogin/host/modes"
 )
 
 // DefaultTimeout bounds a whole get-token, user interaction included.
@@ -79,7 +67,7 @@ type Credentials struct {
 // AddFlags binds the upstream-compatible token flags to fs.
 func (o *Token) AddFlags(fs *pflag.FlagSet) {
 	o.fs = fs
-	fs.StringVarP(&o.LoginMode, "login", "l", DeviceCode, "login mode: devicecode, interactive, spn, ropc, msi, azurecli, azd, workloadidentity, or any installed provider's mode (env AAD_LOGIN_METHOD overrides)")
+	fs.StringVarP(&o.LoginMode, "login", "l", modes.DeviceCode, "login mode: "+strings.Join(modes.Names(), ", ")+", or any installed provider's mode (env AAD_LOGIN_METHOD overrides)")
 	fs.StringVar(&o.ServerID, "server-id", "", "application id of the cluster's server app (AKS: 6dae42f8-4368-4678-94ff-3960e28e3630)")
 	fs.StringVar(&o.ClientID, "client-id", "", "application id of the client app, service principal or managed identity")
 	fs.StringVar(&o.ClientSecret, "client-secret", "", "service principal secret (prefer env AAD_SERVICE_PRINCIPAL_CLIENT_SECRET or AZURE_CLIENT_SECRET)")
@@ -130,6 +118,21 @@ func (o *Token) AddProviderArgFlag(fs *pflag.FlagSet) {
 	fs.StringToStringVar(&o.ProviderArgs, "provider-arg", nil, "key=value setting for the login mode's provider, repeatable (for third-party providers)")
 }
 
+// Value is the flag's value as text ("true", "1m0s"), whether it came from
+// the command line, the kubeconfig's args or the environment, so a mode's
+// table row can name the flags it takes instead of the fields; "" for a
+// flag that is not bound.
+func (o *Token) Value(name string) string {
+	if o.fs == nil {
+		return ""
+	}
+	f := o.fs.Lookup(name)
+	if f == nil {
+		return ""
+	}
+	return f.Value.String()
+}
+
 // Changed reports whether the user gave the flag on the command line
 // (kubeconfig args count: kubectl passes them as flags).
 func (o *Token) Changed(name string) bool {
@@ -141,7 +144,7 @@ var modeName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 // Validate checks what can be checked without knowing the login mode's provider.
 func (o *Token) Validate() error {
 	if !modeName.MatchString(o.LoginMode) {
-		return fmt.Errorf("%q is not a valid login mode: use devicecode, interactive, spn, ropc, msi, azurecli, azd or workloadidentity", o.LoginMode)
+		return fmt.Errorf("%q is not a valid login mode: use one of %s, or an installed provider's mode", o.LoginMode, strings.Join(modes.Names(), ", "))
 	}
 	if o.AuthorityHost != "" {
 		u, err := url.ParseRequestURI(o.AuthorityHost)

@@ -1,5 +1,7 @@
 package options
 
+import "github.com/kubelogin-dev/kubelogin/host/modes"
+
 // Field is the setting an environment variable supplies.
 type Field int
 
@@ -110,22 +112,22 @@ var Vars = []Var{
 	{Name: "AZURE_PASSWORD", Field: FieldPassword, Flag: "--password", Secret: true},
 	{Name: "AAD_USER_PRINCIPAL_PASSWORD", Field: FieldPassword, Flag: "--password", Secret: true},
 	{Name: "AZURE_AUTHORITY_HOST", Field: FieldAuthorityHost, Flag: "--authority-host"},
-	{Name: "AZURE_FEDERATED_TOKEN_FILE", Field: FieldFederatedTokenFile, Flag: "--federated-token-file", Modes: []string{WorkloadIdentity}},
+	{Name: "AZURE_FEDERATED_TOKEN_FILE", Field: FieldFederatedTokenFile, Flag: "--federated-token-file", Modes: []string{modes.WorkloadIdentity}},
 
-	{Name: "AZURESUBSCRIPTION_CLIENT_ID", Field: FieldClientID, Flag: "--client-id", Rule: FillEmpty, Modes: []string{AzurePipelines}},
-	{Name: "AZURESUBSCRIPTION_TENANT_ID", Field: FieldTenantID, Flag: "--tenant-id", Rule: FillEmpty, Modes: []string{AzurePipelines}},
-	{Name: "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", Field: FieldPipelinesConnectionID, Flag: "--azure-pipelines-service-connection-id", Rule: FillEmpty, Modes: []string{AzurePipelines}},
-	{Name: "SYSTEM_OIDCREQUESTURI", Field: FieldOIDCRequestURL, Rule: Only, Modes: []string{AzurePipelines}, Note: "the job's OIDC endpoint"},
-	{Name: "SYSTEM_ACCESSTOKEN", Field: FieldOIDCRequestToken, Rule: Only, Modes: []string{AzurePipelines}, Secret: true, Note: "map `$(System.AccessToken)` into the task's env"},
+	{Name: "AZURESUBSCRIPTION_CLIENT_ID", Field: FieldClientID, Flag: "--client-id", Rule: FillEmpty, Modes: []string{modes.AzurePipelines}},
+	{Name: "AZURESUBSCRIPTION_TENANT_ID", Field: FieldTenantID, Flag: "--tenant-id", Rule: FillEmpty, Modes: []string{modes.AzurePipelines}},
+	{Name: "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", Field: FieldPipelinesConnectionID, Flag: "--azure-pipelines-service-connection-id", Rule: FillEmpty, Modes: []string{modes.AzurePipelines}},
+	{Name: "SYSTEM_OIDCREQUESTURI", Field: FieldOIDCRequestURL, Rule: Only, Modes: []string{modes.AzurePipelines}, Note: "the job's OIDC endpoint"},
+	{Name: "SYSTEM_ACCESSTOKEN", Field: FieldOIDCRequestToken, Rule: Only, Modes: []string{modes.AzurePipelines}, Secret: true, Note: "map `$(System.AccessToken)` into the task's env"},
 
-	{Name: "ACTIONS_ID_TOKEN_REQUEST_URL", Field: FieldOIDCRequestURL, Rule: Only, Modes: []string{WorkloadIdentity}, Note: "GitHub Actions; with the token, replaces the token file"},
-	{Name: "ACTIONS_ID_TOKEN_REQUEST_TOKEN", Field: FieldOIDCRequestToken, Rule: Only, Modes: []string{WorkloadIdentity}, Secret: true, Note: "GitHub Actions (`permissions: id-token: write`)"},
+	{Name: "ACTIONS_ID_TOKEN_REQUEST_URL", Field: FieldOIDCRequestURL, Rule: Only, Modes: []string{modes.WorkloadIdentity}, Note: "GitHub Actions; with the token, replaces the token file"},
+	{Name: "ACTIONS_ID_TOKEN_REQUEST_TOKEN", Field: FieldOIDCRequestToken, Rule: Only, Modes: []string{modes.WorkloadIdentity}, Secret: true, Note: "GitHub Actions (`permissions: id-token: write`)"},
 
 	{Name: "AZURE_CLI_TIMEOUT", Field: FieldTimeout, Flag: "--timeout", Note: "a Go duration such as `90s`; other values are ignored"},
 	{Name: "KUBECACHEDIR", Field: FieldCacheDir, Flag: "--cache-dir", Note: "also for `remove-tokens` and `status`"},
 
-	{Name: "AZURE_CONFIG_DIR", Field: FieldAzureConfigDir, Rule: Always, Modes: []string{AzureCLI}, Keep: true, Note: "az's sign-in, fingerprinted into the cache key"},
-	{Name: "AZD_CONFIG_DIR", Field: FieldAzdConfigDir, Rule: Always, Modes: []string{AzD}, Keep: true, Note: "azd's sign-in, fingerprinted into the cache key"},
+	{Name: "AZURE_CONFIG_DIR", Field: FieldAzureConfigDir, Rule: Always, Modes: []string{modes.AzureCLI}, Keep: true, Note: "az's sign-in, fingerprinted into the cache key"},
+	{Name: "AZD_CONFIG_DIR", Field: FieldAzdConfigDir, Rule: Always, Modes: []string{modes.AzD}, Keep: true, Note: "azd's sign-in, fingerprinted into the cache key"},
 	{Name: "HOME", Field: FieldHome, Rule: Always, Keep: true, Convert: true, Note: "the home directory: `~/.kube`, `~/.azure`, `~/.azd`"},
 	{Name: "USERPROFILE", Field: FieldHome, Rule: Always, Keep: true, Convert: true, Note: "the home directory when HOME is not set (Windows)"},
 }

@@ -1,7 +1,11 @@
 // Command testprovider is a deliberately misbehaving (or trivially good)
 // provider for the host's tests. Its behaviour is the login mode in its file
-// name, kubelogin-provider-<mode>, so that no setting is needed. Mode
-// dumpenv reports the names in its environment.
+// name, kubelogin-provider-<mode>, so that no setting is needed. Every mode
+// declares the same spec: an Entra ID token for a required server id, client
+// and tenant ids, the cloud and a login hint, legacy tokens, and no
+// credential, so the host must send it none. Mode dumpenv reports the names
+// in its environment; mode dumpcreds reports which request fields that carry
+// credentials or settings are non-empty (never their values).
 package main
 
 import (
@@ -23,7 +27,44 @@ import (
 type provider struct{ mode string }
 
 func (p provider) Describe() sdk.Info {
-	return sdk.Info{Name: "testprovider-" + p.mode, Version: "0.0.1", LoginModes: []string{p.mode}}
+	return sdk.Info{Name: "testprovider-" + p.mode, Version: "0.0.1", Modes: []sdk.ModeSpec{{
+		LoginMode:   p.mode,
+		Description: "a test provider that " + p.mode + "s",
+		Settings: []sdk.SettingSpec{
+			sdk.Require(sdk.SettingServerID), sdk.Accept(sdk.SettingClientID), sdk.Accept(sdk.SettingTenantID),
+			sdk.Accept(sdk.SettingAuthorityHost), sdk.Accept(sdk.SettingEnvironment), sdk.Accept(sdk.SettingLoginHint),
+		},
+		Token:        sdk.TokenEntraID,
+		Capabilities: sdk.Capabilities{Legacy: true},
+	}}}
+}
+
+// received names the credential and setting fields of req that are set.
+func received(req *sdk.Request) string {
+	c := req.Credentials
+	var names []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"client-secret", c.ClientSecret != ""},
+		{"client-certificate", c.ClientCertificatePath != ""},
+		{"client-certificate-password", c.ClientCertificatePassword != ""},
+		{"username", c.Username != ""},
+		{"password", c.Password != ""},
+		{"federated-token-file", c.FederatedTokenFile != ""},
+		{"identity-resource-id", c.IdentityResourceID != ""},
+		{"oidc-request-token", c.OIDCRequestToken != ""},
+		{"redirect-url", req.RedirectURL != ""},
+		{"extra", len(req.Extra) > 0},
+		{"client-id", req.ClientID != ""},
+		{"tenant-id", req.TenantID != ""},
+	} {
+		if f.set {
+			names = append(names, f.name)
+		}
+	}
+	return strings.Join(names, " ")
 }
 
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
@@ -44,6 +85,10 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 		t := token(strings.TrimSuffix(req.ServerID, "/"), time.Hour)
 		t.State = make([]byte, 2<<20)
 		return t, nil
+	case "dumpcreds":
+		if err := ui.Message("received: " + received(req)); err != nil {
+			return nil, err
+		}
 	case "dumpenv":
 		// The names only: values may be secrets.
 		var names []string
