@@ -17,8 +17,9 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
 	$(GO) build -o $(BIN)/ ./internal/cmd/kubelogin-testenv
 
-## test: vet, gofmt, staticcheck, every test with the race detector (end-to-end tests build their own binaries), a short fuzz run
-test: vet fmt-check staticcheck
+## test: vet (also as darwin and windows), gofmt, staticcheck, every test with the race detector (end-to-end tests build
+## their own binaries; internal/dist builds and checks the release for linux/amd64 and windows/amd64), a short fuzz run
+test: vet vet-cross fmt-check staticcheck
 	$(GO) test -race -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz FuzzConvert -fuzztime 10s ./host/convert/
 

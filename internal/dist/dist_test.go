@@ -56,6 +56,7 @@ func TestBuild(t *testing.T) {
 		LDFLAGS:   "-s -w -X github.com/kubelogin-dev/kubelogin/internal/buildinfo.version=" + testVersion,
 		Platforms: []Platform{host, cross},
 		ModTime:   time.Unix(1700000000, 0),
+		Log:       t.Output(),
 	})
 	if err != nil {
 		t.Fatal(err)
