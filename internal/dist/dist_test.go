@@ -378,3 +378,53 @@ func listDir(t *testing.T, dir string) []string {
 	}
 	return names
 }
+
+// TestBuildRefuses: bad input is one actionable error, and a failed build
+// leaves neither the output directory nor its staging directory behind.
+func TestBuildRefuses(t *testing.T) {
+	tests := []struct {
+		name      string
+		version   string
+		exists    bool
+		platforms []Platform
+		want      string
+	}{
+		{name: "version with a slash", version: "v1/2", want: "cannot name a file"},
+		{name: "no version", version: "", want: "cannot name a file"},
+		{name: "output exists", version: "v1.2.3", exists: true, want: "already exists: remove it first"},
+		{name: "unknown platform", version: "v1.2.3", platforms: []Platform{{"plan10", "amd64"}}, want: "building for plan10/amd64"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parent := t.TempDir()
+			out := filepath.Join(parent, "dist")
+			if tt.exists {
+				if err := os.Mkdir(out, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := Build(context.Background(), Config{Src: "../..", Out: out, Version: tt.version, Platforms: tt.platforms})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+			want := []string(nil)
+			if tt.exists {
+				want = []string{"dist"}
+			}
+			if got := listDir(t, parent); !slices.Equal(got, want) {
+				t.Errorf("left %v behind", got)
+			}
+		})
+	}
+}
+
+func TestParsePlatform(t *testing.T) {
+	for _, s := range []string{"linux", "linux/", "/amd64", "linux/amd64/v2", ""} {
+		if _, err := ParsePlatform(s); err == nil {
+			t.Errorf("ParsePlatform(%q) accepted", s)
+		}
+	}
+	if p, err := ParsePlatform("windows/arm64"); err != nil || p != (Platform{"windows", "arm64"}) {
+		t.Errorf("ParsePlatform(windows/arm64) = %v, %v", p, err)
+	}
+}
