@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 const (
@@ -41,8 +41,8 @@ var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
 // service connection, and a job's OIDC endpoint that mints that
 // connection's tokens, both over loopback TLS from the emulator's CA.
 type pipeline struct {
-	em     *entra.Emulator
-	issuer *entra.FederatedIssuer
+	em     *entraemu.Emulator
+	issuer *entraemu.FederatedIssuer
 	oidc   *httptest.Server
 
 	mu    sync.Mutex
@@ -55,16 +55,16 @@ type pipeline struct {
 
 func newPipeline(t *testing.T) *pipeline {
 	t.Helper()
-	em, err := entra.New(entra.Options{SigningKey: signingKey()})
+	em, err := entraemu.New(entraemu.Options{SigningKey: signingKey()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := entra.NewFederatedIssuer("https://vstoken.dev.azure.com/2c5e8f1a-7b3d-4e9c-a6f0-1d2b3c4e5f6a")
+	iss, err := entraemu.NewFederatedIssuer("https://vstoken.dev.azure.com/2c5e8f1a-7b3d-4e9c-a6f0-1d2b3c4e5f6a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	em.AddClient(entra.Client{ID: entra.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
-	em.AddClient(entra.Client{ID: appID, Name: "aks-deploy", FederatedCredentials: []entra.FederatedCredential{iss.Credential(subject)}})
+	em.AddClient(entraemu.Client{ID: entraemu.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
+	em.AddClient(entraemu.Client{ID: appID, Name: "aks-deploy", FederatedCredentials: []entraemu.FederatedCredential{iss.Credential(subject)}})
 	if err := em.Start(); err != nil {
 		t.Fatal(err)
 	}
