@@ -3,8 +3,6 @@ package interactive
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -19,34 +17,14 @@ import (
 	"time"
 
 	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
-
-// Generating RSA keys is the slowest part of starting an emulator; the
-// tests share one.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
 
 // newEmulator starts an Entra ID emulator that knows the AKS apps.
 func newEmulator(t *testing.T, opts entraemu.Options) *entraemu.Emulator {
 	t.Helper()
-	opts.SigningKey = signingKey()
-	em, err := entraemu.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	em.AddClient(entraemu.Client{ID: entraemu.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
-	em.AddClient(entraemu.Client{ID: entraemu.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
-	if err := em.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = em.Close() })
-	return em
+	return emutest.Start(t, opts, nil)
 }
 
 // request is what the host sends for `-l interactive`. UserPresent stays

@@ -2,19 +2,17 @@ package ropc
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -22,33 +20,14 @@ const password = "correct-horse-battery-staple"
 
 var username = "deploy-bot@" + entraemu.DefaultTenantDomain
 
-// signingKey is shared by the tests' emulators: RSA key generation is the
-// slowest part of starting one.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
 // newEmulator starts an Entra ID emulator with the AKS apps and a user with
 // a password. Access tokens shorter than five minutes are stale to MSAL at
 // once, so the next run with the state redeems the refresh token.
 func newEmulator(t *testing.T, accessTokenLifetime time.Duration) *entraemu.Emulator {
 	t.Helper()
-	em, err := entraemu.New(entraemu.Options{SigningKey: signingKey(), AccessTokenLifetime: accessTokenLifetime})
-	if err != nil {
-		t.Fatal(err)
-	}
-	em.AddClient(entraemu.Client{ID: entraemu.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
-	em.AddClient(entraemu.Client{ID: entraemu.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
-	em.AddUser(entraemu.User{UPN: username, Password: password})
-	if err := em.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { em.Close() })
-	return em
+	return emutest.Start(t, entraemu.Options{AccessTokenLifetime: accessTokenLifetime}, func(em *entraemu.Emulator) {
+		em.AddUser(entraemu.User{UPN: username, Password: password})
+	})
 }
 
 func request(em *entraemu.Emulator) *sdk.Request {
