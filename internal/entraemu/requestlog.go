@@ -27,9 +27,12 @@ type Request struct {
 	Credential string `json:"credential,omitempty"`
 	// AssertionHeader is the JOSE header of a client assertion (alg, x5t, x5c, ...): public, unlike its claims.
 	AssertionHeader map[string]any `json:"assertion_header,omitempty"`
-	Status          int            `json:"status"`
-	Error           string         `json:"error,omitempty"`
-	ErrorCode       int            `json:"error_code,omitempty"`
+	// AssertionSubject is the sub claim of a client assertion: the client ID, or a federated identity's
+	// subject (a service account, a pipeline's service connection).
+	AssertionSubject string `json:"assertion_subject,omitempty"`
+	Status           int    `json:"status"`
+	Error            string `json:"error,omitempty"`
+	ErrorCode        int    `json:"error_code,omitempty"`
 }
 
 type recordKey struct{}
@@ -64,6 +67,7 @@ func recordForm(r *http.Request) {
 		rec.Credential = "assertion"
 		if tok, _, err := jwt.NewParser().ParseUnverified(r.PostForm.Get("client_assertion"), jwt.MapClaims{}); err == nil {
 			rec.AssertionHeader = tok.Header
+			rec.AssertionSubject, _ = tok.Claims.GetSubject()
 		}
 	}
 }
