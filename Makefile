@@ -17,10 +17,19 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
 	$(GO) build -o $(BIN)/ ./internal/cmd/kubelogin-testenv
 
-## test: vet, gofmt, staticcheck, every test with the race detector (end-to-end tests build their own binaries), a short fuzz run
-test: vet fmt-check staticcheck
-	$(GO) test -race -timeout 20m ./...
+## test: vet, gofmt, staticcheck, the unit tests, the end-to-end tests, a short fuzz run
+test: vet fmt-check staticcheck unit e2e
 	$(GO) test -run '^$$' -fuzz FuzzConvert -fuzztime 10s ./host/convert/
+
+.PHONY: unit e2e
+
+## unit: every package's tests but the end-to-end tier, with the race detector: the loop to run while working
+unit:
+	$(GO) test -race $$($(GO) list ./... | grep -v /e2e)
+
+## e2e: the built binaries under real kubectl ($KUBECTL, else kubectl on PATH; skipped without one, failed in CI)
+e2e:
+	$(GO) test -race -timeout 20m ./e2e/...
 
 vet:
 	$(GO) vet ./...

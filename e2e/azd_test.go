@@ -31,6 +31,8 @@ cat "$AZD_CONFIG_DIR/token.json"
 // call), signing out takes effect at once, and a signed-out azd gives
 // kubectl one line saying what to do.
 func TestKubectlAzD(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{})
 	azdDir, fakeBin := t.TempDir(), t.TempDir()
 	if err := os.WriteFile(filepath.Join(fakeBin, "azd"), []byte(fakeAzd), 0o755); err != nil {
@@ -63,12 +65,12 @@ func TestKubectlAzD(t *testing.T) {
 	env := c.kubectlEnv(t, kc)
 	env = append(env, "PATH="+fakeBin+string(os.PathListSeparator)+envValue(env, "PATH"))
 
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	b, _ := os.ReadFile(filepath.Join(azdDir, "calls.log"))
 	if calls() != 1 || !strings.Contains(string(b), "--scope "+entraemu.AKSServerID+"/.default --tenant-id "+entraemu.DefaultTenantID) {
 		t.Fatalf("azd calls:\n%s", b)
 	}
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if calls() != 1 {
 		t.Fatalf("the second kubectl ran azd again (%d calls): the token was not cached", calls())
 	}
@@ -78,7 +80,7 @@ func TestKubectlAzD(t *testing.T) {
 	// saying what to do (kubectl retries, so it shows several).
 	os.Remove(filepath.Join(azdDir, "auth.json"))
 	const want = "Error: the Azure Developer CLI is not signed in: run `azd auth login` and retry"
-	r := run(t, env, "/usr/bin/kubectl", "get", "nodes")
+	r := run(t, env, kubectl, "get", "nodes")
 	good, bad := 0, 0
 	for _, l := range strings.Split(r.stderr, "\n") {
 		switch {

@@ -30,6 +30,8 @@ cat "$AZURE_CONFIG_DIR/token.json"
 // TestKubectlAzureCLI: azurecli tokens are cached (upstream runs az on every
 // kubectl call), and changing the CLI's account takes effect at once.
 func TestKubectlAzureCLI(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{})
 	azDir, fakeBin := t.TempDir(), t.TempDir()
 	if err := os.WriteFile(filepath.Join(fakeBin, "az"), []byte(fakeAz), 0o755); err != nil {
@@ -62,26 +64,26 @@ func TestKubectlAzureCLI(t *testing.T) {
 	env := c.kubectlEnv(t, kc)
 	env = append(env, "PATH="+fakeBin+string(os.PathListSeparator)+envValue(env, "PATH"))
 
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	b, _ := os.ReadFile(filepath.Join(azDir, "calls.log"))
 	if calls() != 1 || !strings.Contains(string(b), "--resource "+entraemu.AKSServerID) {
 		t.Fatalf("az calls:\n%s", b)
 	}
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if calls() != 1 {
 		t.Fatalf("the second kubectl ran az again (%d calls): the token was not cached", calls())
 	}
 
 	// az account set: another default subscription, so a new cache key.
 	writeAz("azureProfile.json", `{"subscriptions":[{"id":"sub-1","isDefault":false},{"id":"sub-2","isDefault":true,"user":{"name":"alice"}}]}`)
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if calls() != 2 {
 		t.Fatalf("after az account set the cached token was still served (%d calls)", calls())
 	}
 
 	// az logout: the profile is gone; kubelogin says what to do.
 	os.Remove(filepath.Join(azDir, "azureProfile.json"))
-	r := run(t, env, "/usr/bin/kubectl", "get", "nodes")
+	r := run(t, env, kubectl, "get", "nodes")
 	if r.code == 0 || !strings.Contains(r.stderr, "Error: the Azure CLI is not signed in: run `az login` and retry") {
 		t.Fatalf("after az logout: exit %d\n%s", r.code, r.stderr)
 	}

@@ -57,6 +57,8 @@ func startPipelineOIDC(t *testing.T, c *cluster, iss *entraemu.FederatedIssuer) 
 // mapped runs kubectl; the token comes from the service connection's
 // federated credential, is cached, and the job's token is never logged.
 func TestKubectlAzurePipelines(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{})
 	iss, err := entraemu.NewFederatedIssuer("https://vstoken.dev.azure.com/2c5e8f1a-7b3d-4e9c-a6f0-1d2b3c4e5f6a")
 	if err != nil {
@@ -72,11 +74,11 @@ func TestKubectlAzurePipelines(t *testing.T) {
 		"SYSTEM_OIDCREQUESTURI=" + uri}
 	env := c.kubectlEnv(t, kc, append(task, "SYSTEM_ACCESSTOKEN="+pipelinesAccessToken)...)
 
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if n, m := calls.Load(), c.em.Count("client_credentials"); n != 1 || m != 1 {
 		t.Fatalf("after the first kubectl: %d OIDC calls and %d token requests, want 1 and 1", n, m)
 	}
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if n, m := calls.Load(), c.em.Count("client_credentials"); n != 1 || m != 1 {
 		t.Fatalf("the second kubectl asked again (%d OIDC calls, %d token requests): the cache was not used", n, m)
 	}

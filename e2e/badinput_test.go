@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
 func TestGetTokenBadInput(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -34,6 +36,7 @@ func TestGetTokenBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := append(withTestProviders(baseEnv(t)), tt.env...)
 			r := run(t, env, "kubelogin", append([]string{"get-token"}, tt.args...)...)
 			if r.code != 1 {
@@ -55,6 +58,7 @@ func TestGetTokenBadInput(t *testing.T) {
 // TestProviderBinaryMissing: kubelogin installed without the provider for a
 // mode it knows (an enterprise that ships only approved providers).
 func TestProviderBinaryMissing(t *testing.T) {
+	t.Parallel()
 	lonely := t.TempDir()
 	b, err := os.ReadFile(filepath.Join(binDir, "kubelogin"))
 	if err != nil {
@@ -72,6 +76,7 @@ func TestProviderBinaryMissing(t *testing.T) {
 }
 
 func TestGetTokenSurvivesMalformedProviderLogs(t *testing.T) {
+	t.Parallel()
 	env := withTestProviders(baseEnv(t))
 	r := run(t, env, "kubelogin", "get-token", "-l", "badlog", "--server-id", "s", "-v", "10")
 	if r.code != 0 {
@@ -87,6 +92,7 @@ func TestGetTokenSurvivesMalformedProviderLogs(t *testing.T) {
 }
 
 func TestCacheHitStartsNoProvider(t *testing.T) {
+	t.Parallel()
 	env := withTestProviders(baseEnv(t))
 	calls := filepath.Join(envValue(env, "TMPDIR"), "testprovider-calls")
 	for i := 0; i < 3; i++ {
@@ -113,12 +119,8 @@ func TestCacheHitStartsNoProvider(t *testing.T) {
 // outlived the kubelogin run.
 func assertNoLeftovers(t *testing.T, tmp string) {
 	t.Helper()
-	procs, _ := filepath.Glob("/proc/[0-9]*/exe")
-	for _, p := range procs {
-		exe, err := os.Readlink(p)
-		if err == nil && strings.HasPrefix(exe, binDir) {
-			t.Errorf("process %s (%s) is still running", filepath.Base(filepath.Dir(p)), exe)
-		}
+	for _, p := range processesOf(tmp) {
+		t.Errorf("process %s is still running", p)
 	}
 	left, _ := filepath.Glob(filepath.Join(tmp, "kubelogin-provider-*"))
 	if len(left) > 0 {
@@ -126,9 +128,29 @@ func assertNoLeftovers(t *testing.T, tmp string) {
 	}
 }
 
+// processesOf lists the running processes of the built binaries that were
+// started with TMPDIR tmp, which the host passes on to its providers: tests
+// run in parallel, and each looks only at its own.
+func processesOf(tmp string) []string {
+	var out []string
+	procs, _ := filepath.Glob("/proc/[0-9]*/exe")
+	for _, p := range procs {
+		exe, err := os.Readlink(p)
+		if err != nil || !strings.HasPrefix(exe, binDir) {
+			continue
+		}
+		environ, err := os.ReadFile(filepath.Join(filepath.Dir(p), "environ"))
+		if err == nil && slices.Contains(strings.Split(string(environ), "\x00"), "TMPDIR="+tmp) {
+			out = append(out, filepath.Base(filepath.Dir(p))+" ("+exe+")")
+		}
+	}
+	return out
+}
+
 // TestLongTempDir: socket paths are limited to ~104 bytes, so a long TMPDIR
 // must not keep providers from starting.
 func TestLongTempDir(t *testing.T) {
+	t.Parallel()
 	env := withTestProviders(baseEnv(t))
 	long := filepath.Join(t.TempDir(), strings.Repeat("d", 80))
 	if err := os.MkdirAll(long, 0o700); err != nil {

@@ -16,6 +16,7 @@ import (
 // TestVersionAndProvidersList runs the set TestMain installed with
 // `GOBIN=… go install ./cmd/...`: kubelogin finds every provider beside it.
 func TestVersionAndProvidersList(t *testing.T) {
+	t.Parallel()
 	env := baseEnv(t)
 	for _, args := range [][]string{{"--version"}, {"version"}} {
 		r := run(t, env, "kubelogin", args...)
@@ -57,6 +58,7 @@ func shippedModes(t *testing.T) []string {
 // TestInterruptStopsProvider: Ctrl-C while a provider works ends kubelogin
 // promptly and leaves nothing running (providers ignore SIGINT themselves).
 func TestInterruptStopsProvider(t *testing.T) {
+	t.Parallel()
 	env := withTestProviders(baseEnv(t))
 	marker := filepath.Join(envValue(env, "TMPDIR"), "testprovider-calls")
 	cmd := exec.Command(filepath.Join(binDir, "kubelogin"), "get-token", "-l", "hang", "--server-id", "s")
@@ -73,6 +75,11 @@ func TestInterruptStopsProvider(t *testing.T) {
 			t.Fatal("the provider never got the request")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	// The check below must see a provider that is still there.
+	if running := processesOf(envValue(env, "TMPDIR")); len(running) != 2 {
+		cmd.Process.Kill()
+		t.Fatalf("while the provider works, processes seen = %v, want kubelogin and its provider", running)
 	}
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -96,6 +103,7 @@ func TestInterruptStopsProvider(t *testing.T) {
 // TestSecretsNeverLogged runs a failing and a succeeding spn call at the
 // highest verbosity with the secret as a flag and in the environment.
 func TestSecretsNeverLogged(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, clusterOptions{})
 	base := []string{"get-token", "-v", "10", "--login", "spn", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630",
 		"--tenant-id", "8a2f4d6e-1b3c-4e5f-9a7b-0c1d2e3f4a5b", "--authority-host", c.em.URL(), "--disable-instance-discovery", "--no-cache"}
@@ -112,6 +120,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			env := append(c.kubectlEnv(t, "unused"), tc.env...)
 			r := run(t, env, "kubelogin", append(base, tc.args...)...)
 			if (r.code == 0) != tc.ok {
@@ -138,6 +147,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 // TestRemoveTokensAndStatus: status lists entries without tokens;
 // remove-tokens and remove-cache-dir say what they removed.
 func TestRemoveTokensAndStatus(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, clusterOptions{})
 	env := append(c.kubectlEnv(t, "unused"), "AZURE_CLIENT_ID="+c.spn.ID, "AZURE_CLIENT_SECRET="+c.spn.Secret)
 	args := []string{"get-token", "--login", "spn", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630",
@@ -179,6 +189,7 @@ func TestRemoveTokensAndStatus(t *testing.T) {
 // TestBrokenCache: a corrupt entry is a warned miss and gets replaced; a
 // cache directory that cannot exist degrades to no cache, never to failure.
 func TestBrokenCache(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, clusterOptions{})
 	env := append(c.kubectlEnv(t, "unused"), "AZURE_CLIENT_ID="+c.spn.ID, "AZURE_CLIENT_SECRET="+c.spn.Secret)
 	cacheDir := filepath.Join(envValue(env, "HOME"), "cache")
@@ -219,6 +230,8 @@ func TestBrokenCache(t *testing.T) {
 // TestParallelKubectl: 20 kubectl processes start together with nothing
 // cached; exactly one token request reaches Entra ID and all succeed.
 func TestParallelKubectl(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{})
 	kc := c.kubeconfig(t, execUser{args: c.aksArgs("spn")})
 	env := c.kubectlEnv(t, kc, "AAD_SERVICE_PRINCIPAL_CLIENT_ID="+c.spn.ID, "AAD_SERVICE_PRINCIPAL_CLIENT_SECRET="+c.spn.Secret)
@@ -228,7 +241,7 @@ func TestParallelKubectl(t *testing.T) {
 	for i := 0; i < n; i++ {
 		go func() {
 			<-start
-			results <- runCtx(t, context.Background(), env, nil, "/usr/bin/kubectl", "get", "nodes")
+			results <- runCtx(t, context.Background(), env, nil, kubectl, "get", "nodes")
 		}()
 	}
 	close(start)
@@ -251,11 +264,13 @@ func TestParallelKubectl(t *testing.T) {
 // token expires; 20 kubectl processes start at once. One refresh token grant
 // serves them all, and nobody is prompted again.
 func TestParallelKubectlExpiredSignIn(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{tokenLifetime: 4 * time.Minute})
 	codes := c.approveDeviceCodes(t)
 	kc := c.kubeconfig(t, execUser{args: c.aksArgs("devicecode")})
 	env := c.kubectlEnv(t, kc)
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	expireCachedTokens(t, homeCache(env))
 
 	const n = 20
@@ -264,7 +279,7 @@ func TestParallelKubectlExpiredSignIn(t *testing.T) {
 	for i := 0; i < n; i++ {
 		go func() {
 			<-start
-			results <- runCtx(t, context.Background(), env, nil, "/usr/bin/kubectl", "get", "nodes")
+			results <- runCtx(t, context.Background(), env, nil, kubectl, "get", "nodes")
 		}()
 	}
 	close(start)
@@ -289,6 +304,7 @@ func TestParallelKubectlExpiredSignIn(t *testing.T) {
 // TestHostLinksNoAzureLibraries keeps cache hits fast: the host must not
 // carry the identity libraries, only providers do.
 func TestHostLinksNoAzureLibraries(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "version", "-m", filepath.Join(binDir, "kubelogin")).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go version -m: %v\n%s", err, out)
@@ -306,6 +322,7 @@ func TestHostLinksNoAzureLibraries(t *testing.T) {
 // TestProviderExitsWhenHostDies: kubelogin killed with SIGKILL cannot stop
 // its provider; the SDK's watchdog must notice and end it.
 func TestProviderExitsWhenHostDies(t *testing.T) {
+	t.Parallel()
 	env := withTestProviders(baseEnv(t))
 	marker := filepath.Join(envValue(env, "TMPDIR"), "testprovider-calls")
 	cmd := exec.Command(filepath.Join(binDir, "kubelogin"), "get-token", "-l", "hang", "--server-id", "s")

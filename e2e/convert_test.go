@@ -12,6 +12,8 @@ import (
 // kubeconfig az aks get-credentials wrote to spn, export the service
 // principal, run kubectl.
 func TestSeedWorkflowSPN(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{})
 	kc := c.kubeconfig(t, execUser{args: c.aksArgs("devicecode")})
 	env := c.kubectlEnv(t, kc)
@@ -20,7 +22,7 @@ func TestSeedWorkflowSPN(t *testing.T) {
 		t.Fatalf("convert-kubeconfig: exit %d: %s", r.code, r.stderr)
 	}
 	env = append(env, "AAD_SERVICE_PRINCIPAL_CLIENT_ID="+c.spn.ID, "AAD_SERVICE_PRINCIPAL_CLIENT_SECRET="+c.spn.Secret)
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if got := c.em.Count("client_credentials"); got != 1 {
 		t.Fatalf("client credential grants = %d, want 1", got)
 	}
@@ -35,6 +37,8 @@ func TestSeedWorkflowSPN(t *testing.T) {
 // --legacy, signs in on the v1 endpoint, and the token's audience carries
 // the spn: prefix that such clusters expect.
 func TestLegacyAuthProviderToDeviceCode(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{audiences: []string{"spn:" + entraemu.AKSServerID}})
 	codes := c.approveDeviceCodes(t)
 	kc := c.kubeconfig(t, execUser{args: c.aksArgs("devicecode")})
@@ -58,7 +62,7 @@ func TestLegacyAuthProviderToDeviceCode(t *testing.T) {
 	if !strings.Contains(string(mustRead(t, kc)), "--legacy") {
 		t.Fatalf("--legacy was not added:\n%s", mustRead(t, kc))
 	}
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if n := len(codes()); n != 1 {
 		t.Fatalf("device codes issued = %d, want 1", n)
 	}
@@ -66,7 +70,7 @@ func TestLegacyAuthProviderToDeviceCode(t *testing.T) {
 		t.Fatalf("v1 device code requests = %d, want 1 (legacy uses the v1 endpoint)", got)
 	}
 	expireCachedTokens(t, homeCache(env))
-	r = run(t, env, "/usr/bin/kubectl", "get", "nodes")
+	r = run(t, env, kubectl, "get", "nodes")
 	requireNodes(t, r)
 	if strings.Contains(r.stderr, "To sign in") || c.em.Count("refresh_token") != 1 {
 		t.Fatalf("legacy refresh prompted or made no refresh grant (%d):\n%s", c.em.Count("refresh_token"), r.stderr)

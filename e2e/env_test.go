@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/internal/kubeapi"
+	"github.com/kubelogin-dev/kubelogin/internal/kubectltest"
 	"github.com/kubelogin-dev/kubelogin/internal/testca"
 	"sigs.k8s.io/yaml"
 )
@@ -176,19 +177,22 @@ func (c *cluster) approveDeviceCodes(t *testing.T) func() []string {
 	}
 }
 
-// kubectls are the real kubectl binaries the tests run: the image's default
-// and the oldest one shipped.
+// kubectlPath is the real kubectl the tests run: $KUBECTL, else kubectl on
+// PATH. Without one the test skips, or fails in CI (internal/kubectltest).
+func kubectlPath(t *testing.T) string {
+	t.Helper()
+	return kubectltest.Path(t)
+}
+
+// kubectls are the real kubectl binaries the tests run: kubectlPath and the
+// oldest versioned build beside it (kubectl.1.27 on this machine image).
 func kubectls(t *testing.T) []string {
-	var out []string
-	for _, p := range []string{"/usr/bin/kubectl", "/usr/lib/google-cloud-sdk/bin/kubectl.1.27"} {
-		if fileExists(p) {
-			out = append(out, p)
-		}
+	t.Helper()
+	kubectl := kubectltest.Path(t)
+	if versions := kubectltest.Versions(kubectl); len(versions) > 0 {
+		return []string{kubectl, versions[0]}
 	}
-	if len(out) == 0 {
-		t.Fatal("no kubectl found: the machine image ships /usr/bin/kubectl")
-	}
-	return out
+	return []string{kubectl}
 }
 
 func requireNodes(t *testing.T, r result) {

@@ -53,12 +53,14 @@ const browserPrompt = "A browser window was opened to sign in. If it did not app
 // the cache; after the access token expires, the refresh token renews it
 // without a browser.
 func TestKubectlInteractive(t *testing.T) {
+	t.Parallel()
 	for _, kubectl := range kubectls(t) {
 		for _, m := range execModes {
 			if m.interactiveMode == "IfAvailable" {
 				continue // same as v1beta1 without a terminal
 			}
 			t.Run(filepath.Base(kubectl)+"/"+m.name, func(t *testing.T) {
+				t.Parallel()
 				// Under five minutes, so MSAL's own cache never serves the
 				// access token once kubelogin's entry has expired.
 				c := newCluster(t, clusterOptions{tokenLifetime: 4 * time.Minute})
@@ -89,16 +91,18 @@ func TestKubectlInteractive(t *testing.T) {
 // stand-in verifies for real, is cached and refreshed like a bearer one
 // (Azure/kubelogin cannot cache interactive PoP without an OS keyring).
 func TestKubectlInteractivePoP(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{tokenLifetime: 4 * time.Minute})
 	popArgs := c.aksArgs("interactive", "--pop-enabled", "--pop-claims", "u="+popClusterID)
 	kc := c.kubeconfig(t, execUser{apiVersion: "client.authentication.k8s.io/v1", interactiveMode: "Never", args: popArgs})
 	env, browser := withTestBrowser(t, c.kubectlEnv(t, kc))
 
-	r := run(t, env, "/usr/bin/kubectl", "get", "nodes")
+	r := run(t, env, kubectl, "get", "nodes")
 	requireNodes(t, r)
 	requireSchemes(t, c, "PoP")
 	requireSignedInOnce(t, c, r, browser)
-	requireServedFromCache(t, c, env, "/usr/bin/kubectl", browser)
+	requireServedFromCache(t, c, env, kubectl, browser)
 	requireSchemes(t, c, "PoP")
 
 	expireCachedTokens(t, homeCache(env))

@@ -14,6 +14,7 @@ func homeCache(env []string) string {
 // TestSeparateCacheEntries: settings that change which token is right never
 // share an entry — tenants, accounts, legacy or not.
 func TestSeparateCacheEntries(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, clusterOptions{audiences: []string{entraemu.AKSServerID, "spn:" + entraemu.AKSServerID}})
 	other := c.em.AddClient(entraemu.Client{ID: "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", Name: "second-spn", Secret: "second-secret-value"})
 	env := c.kubectlEnv(t, "unused")

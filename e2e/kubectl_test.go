@@ -21,9 +21,11 @@ var execModes = []struct {
 // TestKubectlServicePrincipal follows the AKS article: a kubeconfig for -l
 // spn, the service principal's id and secret exported, then plain kubectl.
 func TestKubectlServicePrincipal(t *testing.T) {
+	t.Parallel()
 	for _, kubectl := range kubectls(t) {
 		for _, m := range execModes {
 			t.Run(filepath.Base(kubectl)+"/"+m.name, func(t *testing.T) {
+				t.Parallel()
 				c := newCluster(t, clusterOptions{})
 				kc := c.kubeconfig(t, execUser{apiVersion: m.apiVersion, interactiveMode: m.interactiveMode, args: c.aksArgs("spn")})
 				env := c.kubectlEnv(t, kc,
@@ -51,9 +53,11 @@ func TestKubectlServicePrincipal(t *testing.T) {
 // its stderr; the second is served from the cache; after the access token
 // expires, a refresh token grant renews it without a new prompt.
 func TestKubectlDeviceCode(t *testing.T) {
+	t.Parallel()
 	for _, kubectl := range kubectls(t) {
 		for _, m := range execModes {
 			t.Run(filepath.Base(kubectl)+"/"+m.name, func(t *testing.T) {
+				t.Parallel()
 				// Under five minutes, so MSAL's own cache never serves the
 				// access token once kubelogin's entry has expired.
 				c := newCluster(t, clusterOptions{tokenLifetime: 4 * time.Minute})
@@ -125,16 +129,18 @@ func expireCachedTokens(t *testing.T, dir string) {
 // TestKubectlRevokedSignIn: when Entra ID rejects the stored refresh token,
 // kubelogin drops it, says so, and signs in again with one new device code.
 func TestKubectlRevokedSignIn(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{tokenLifetime: 4 * time.Minute})
 	codes := c.approveDeviceCodes(t)
 	kc := c.kubeconfig(t, execUser{args: c.aksArgs("devicecode")})
 	env := c.kubectlEnv(t, kc)
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if n := c.em.RevokeRefreshTokens(); n == 0 {
 		t.Fatal("the emulator had no refresh token to revoke")
 	}
 	expireCachedTokens(t, homeCache(env))
-	r := run(t, env, "/usr/bin/kubectl", "get", "nodes")
+	r := run(t, env, kubectl, "get", "nodes")
 	requireNodes(t, r)
 	if !strings.Contains(r.stderr, "The stored sign-in has expired or was revoked; signing in again.") || strings.Count(r.stderr, "To sign in") != 1 {
 		t.Fatalf("want one notice and one new prompt, got:\n%s", r.stderr)

@@ -20,7 +20,7 @@ var binDir string
 
 // testProviderModes are the behaviours of sdk/providertest/internal/testprovider, each
 // installed as its own kubelogin-provider-<mode>.
-var testProviderModes = []string{"fake", "crash", "crashstart", "hang", "stdout", "badversion", "badlog", "fail", "wrongaud", "slowstart"}
+var testProviderModes = []string{"fake", "crash", "crashstart", "hang", "stdout", "badversion", "badlog", "fail", "wrongaud", "slowstart", "dumpenv"}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "kubelogin-e2e-bin-")

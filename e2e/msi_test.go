@@ -25,6 +25,8 @@ func msiArgs(extra ...string) []string {
 // not), one entry per identity, and --client-id in the kubeconfig beats a
 // pod's AZURE_CLIENT_ID (Azure/kubelogin#375).
 func TestMSIKubectl(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{})
 	system := c.em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: "3f1d2c4b-5a69-4e78-8d90-a1b2c3d4e5f6", SystemAssigned: true})
 	user := c.em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: "7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928",
@@ -52,7 +54,7 @@ func TestMSIKubectl(t *testing.T) {
 		{"system-assigned still cached", systemEnv, system, 2},
 	}
 	for _, s := range steps {
-		requireNodes(t, run(t, s.env, "/usr/bin/kubectl", "get", "nodes"))
+		requireNodes(t, run(t, s.env, kubectl, "get", "nodes"))
 		if got := c.em.Count("managed_identity"); got != s.requests {
 			t.Fatalf("%s: managed identity requests = %d, want %d", s.name, got, s.requests)
 		}
@@ -75,7 +77,7 @@ func TestMSIKubectl(t *testing.T) {
 	}
 
 	expireCachedTokens(t, homeCache(systemEnv))
-	requireNodes(t, run(t, systemEnv, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, systemEnv, kubectl, "get", "nodes"))
 	if got := c.em.Count("managed_identity"); got != 3 {
 		t.Fatalf("after expiry: managed identity requests = %d, want 3", got)
 	}
@@ -90,11 +92,14 @@ func TestMSIKubectl(t *testing.T) {
 // as on most laptops). Either way kubectl gets one clear line well within
 // --timeout.
 func TestMSINoManagedIdentity(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	for _, tt := range []struct {
 		name   string
 		silent bool
 	}{{"dropped", false}, {"black hole", true}} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			c := newCluster(t, clusterOptions{})
 			trap := newIMDSTrap(t, tt.silent)
 			// Empty values unset baseEnv's endpoint: azidentity then tries IMDS.
@@ -102,7 +107,7 @@ func TestMSINoManagedIdentity(t *testing.T) {
 				"IDENTITY_ENDPOINT=", "IDENTITY_HEADER=", "HTTP_PROXY="+trap.url)
 			// --raw skips discovery: kubectl runs the plugin twice, not six times.
 			began := time.Now()
-			r := run(t, env, "/usr/bin/kubectl", "get", "--raw", "/api/v1/nodes")
+			r := run(t, env, kubectl, "get", "--raw", "/api/v1/nodes")
 			took := time.Since(began)
 			if r.code == 0 || !strings.Contains(r.stderr, msiNoEndpoint) {
 				t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)

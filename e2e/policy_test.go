@@ -14,6 +14,7 @@ import (
 // TestProviderPolicy: with a policy in force only approved providers run,
 // each checked against its sha256, and the search path is ignored.
 func TestProviderPolicy(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(policy.AdminFile); err == nil {
 		t.Fatalf("%s exists on this machine; it would override the policies this test writes", policy.AdminFile)
 	}
@@ -46,6 +47,7 @@ func TestProviderPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := append(withTestProviders(baseEnv(t)), policy.EnvFile+"="+writePolicy(t, tt.policy))
 			r := run(t, env, "kubelogin", append([]string{"get-token", "--server-id", "s", "--no-cache"}, tt.args...)...)
 			if tt.ok {

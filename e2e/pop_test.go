@@ -19,8 +19,10 @@ const popClusterID = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Con
 // an OS keyring, the second kubectl is served from the cache, yet every
 // get-token signs a fresh PoP token around the cached access token.
 func TestKubectlPoP(t *testing.T) {
+	t.Parallel()
 	for _, kubectl := range kubectls(t) {
 		t.Run(filepath.Base(kubectl), func(t *testing.T) {
+			t.Parallel()
 			c := newCluster(t, clusterOptions{})
 			popArgs := c.aksArgs("spn", "--pop-enabled", "--pop-claims", "u="+popClusterID)
 			env := c.kubectlEnv(t, c.kubeconfig(t, execUser{args: popArgs}),
@@ -82,6 +84,7 @@ func TestKubectlPoP(t *testing.T) {
 // TestPoPUnsupportedMode: a mode whose provider cannot request PoP tokens
 // fails with one clear line before anything reaches Entra ID.
 func TestPoPUnsupportedMode(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, clusterOptions{})
 	env := c.kubectlEnv(t, "unused")
 	r := run(t, env, "kubelogin", c.aksArgs("devicecode", "--pop-enabled", "--pop-claims", "u="+popClusterID)...)

@@ -55,8 +55,10 @@ func requireOneError(t *testing.T, r result, want string) {
 // kubectl works; the second call is served from the cache, and after the
 // access token expires the refresh token renews it without the password.
 func TestKubectlROPC(t *testing.T) {
+	t.Parallel()
 	for _, kubectl := range kubectls(t) {
 		t.Run(filepath.Base(kubectl), func(t *testing.T) {
+			t.Parallel()
 			c := newROPCCluster(t)
 			env := c.kubectlEnv(t, c.kubeconfig(t, execUser{args: c.aksArgs("ropc")}),
 				"AZURE_USERNAME="+ropcUser, "AZURE_PASSWORD="+ropcPassword)
@@ -93,6 +95,7 @@ func TestKubectlROPC(t *testing.T) {
 // TestROPCPasswordNeverLogged runs get-token at the highest verbosity with
 // the password as a flag and in each variable the host reads.
 func TestROPCPasswordNeverLogged(t *testing.T) {
+	t.Parallel()
 	c := newROPCCluster(t)
 	const wrong = "not-the-password-but-still-secret"
 	cases := []struct {
@@ -109,6 +112,7 @@ func TestROPCPasswordNeverLogged(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			env := append(c.kubectlEnv(t, "unused"), tc.env...)
 			r := run(t, env, "kubelogin", c.aksArgs("ropc", append([]string{"-v", "10", "--no-cache"}, tc.args...)...)...)
 			if (r.code == 0) != tc.ok {
@@ -137,6 +141,8 @@ func TestROPCPasswordNeverLogged(t *testing.T) {
 // stderr, and a refused password is sent once per kubelogin run, never
 // retried (retries lead to account lockout).
 func TestKubectlROPCErrors(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	tests := []struct {
 		name     string
 		password string
@@ -151,7 +157,7 @@ func TestKubectlROPCErrors(t *testing.T) {
 			}
 		}, want: "AADSTS50076: Due to a configuration change made by your administrator"},
 		{name: "password changed after sign-in", password: ropcPassword, setup: func(t *testing.T, c *cluster, env []string) {
-			requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+			requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 			c.em.AddUser(entraemu.User{UPN: ropcUser, Password: "the-new-password-value"})
 			c.em.RevokeRefreshTokens()
 			expireCachedTokens(t, homeCache(env))
@@ -159,13 +165,14 @@ func TestKubectlROPCErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			c := newROPCCluster(t)
 			args := c.aksArgs("ropc")
 			env := c.kubectlEnv(t, c.kubeconfig(t, execUser{args: args}), "AZURE_USERNAME="+ropcUser, "AZURE_PASSWORD="+tt.password)
 			if tt.setup != nil {
 				tt.setup(t, c, env)
 			}
-			r := run(t, env, "/usr/bin/kubectl", "get", "--raw", "/api/v1/nodes")
+			r := run(t, env, kubectl, "get", "--raw", "/api/v1/nodes")
 			if r.code == 0 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, tt.password) {
 				t.Fatalf("kubectl: exit %d, want an error containing %q; stderr:\n%s", r.code, tt.want, r.stderr)
 			}
@@ -185,6 +192,7 @@ func TestKubectlROPCErrors(t *testing.T) {
 // TestROPCLegacyRefused: upstream kubelogin has no v1 ropc flow, so the host
 // refuses --legacy before anything reaches Entra ID.
 func TestROPCLegacyRefused(t *testing.T) {
+	t.Parallel()
 	c := newROPCCluster(t)
 	env := append(c.kubectlEnv(t, "unused"), "AZURE_USERNAME="+ropcUser, "AZURE_PASSWORD="+ropcPassword)
 	r := run(t, env, "kubelogin", c.aksArgs("ropc", "--legacy")...)

@@ -14,6 +14,7 @@ import (
 // SDK alone, through the host: settings reach it with --provider-arg, its
 // tokens are cached, and its arguments are part of the cache key.
 func TestThirdPartyProvider(t *testing.T) {
+	t.Parallel()
 	env := withTestProviders(baseEnv(t))
 	dir := t.TempDir()
 	write := func(name, sub string) (string, string) {

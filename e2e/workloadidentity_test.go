@@ -67,17 +67,19 @@ func (w *workload) env() []string {
 // converted to workloadidentity; the token comes from the projected file,
 // is cached, and a rotated file is read again once the token expires.
 func TestKubectlWorkloadIdentity(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{})
 	w := newWorkload(t, c)
 	kc := c.kubeconfig(t, execUser{args: []string{"get-token", "--login", "workloadidentity", "--server-id", entraemu.AKSServerID,
 		"--authority-host", c.em.URL(), "--disable-instance-discovery"}})
 	env := c.kubectlEnv(t, kc, w.env()...)
 
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if n := c.em.Count("client_credentials"); n != 1 {
 		t.Fatalf("token requests after the first kubectl = %d, want 1", n)
 	}
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if n := c.em.Count("client_credentials"); n != 1 {
 		t.Fatalf("the second kubectl made a token request (%d in all): the cache was not used", n)
 	}
@@ -87,7 +89,7 @@ func TestKubectlWorkloadIdentity(t *testing.T) {
 	c.em.AdvanceClock(2 * time.Hour)
 	w.writeToken(t, time.Hour)
 	expireCachedTokens(t, homeCache(env))
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if n := c.em.Count("client_credentials"); n != 2 {
 		t.Fatalf("token requests after the cached token expired = %d, want 2", n)
 	}
@@ -96,7 +98,7 @@ func TestKubectlWorkloadIdentity(t *testing.T) {
 	// shows each time it runs the plugin.
 	w.writeToken(t, -time.Minute)
 	expireCachedTokens(t, homeCache(env))
-	r := run(t, env, "/usr/bin/kubectl", "get", "nodes")
+	r := run(t, env, kubectl, "get", "nodes")
 	if r.code != 1 {
 		t.Fatalf("kubectl with an expired federated token: exit %d, want 1\n%s", r.code, r.stderr)
 	}
@@ -121,6 +123,8 @@ func TestKubectlWorkloadIdentity(t *testing.T) {
 // host passes the job's OIDC endpoint through, and the provider asks it for
 // the federated token; no token file is involved.
 func TestKubectlWorkloadIdentityGitHubActions(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	const subject = "repo:contoso/infra:ref:refs/heads/main"
 	c := newCluster(t, clusterOptions{})
 	w := newWorkload(t, c)
@@ -153,7 +157,7 @@ func TestKubectlWorkloadIdentityGitHubActions(t *testing.T) {
 		"--authority-host", c.em.URL(), "--disable-instance-discovery"}})
 	env := c.kubectlEnv(t, kc, "AZURE_CLIENT_ID="+w.app.ID, "AZURE_TENANT_ID="+entraemu.DefaultTenantID,
 		"ACTIONS_ID_TOKEN_REQUEST_URL="+oidc.URL+"/idtoken?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=job-runtime-token")
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if n := calls.Load(); n != 1 || c.em.Count("client_credentials") != 1 {
 		t.Fatalf("OIDC endpoint calls = %d, token requests = %d; want 1 and 1", n, c.em.Count("client_credentials"))
 	}
@@ -162,6 +166,8 @@ func TestKubectlWorkloadIdentityGitHubActions(t *testing.T) {
 // TestSeedWorkflowWorkloadIdentity converts the kubeconfig az aks
 // get-credentials wrote, then runs kubectl in a pod's environment.
 func TestSeedWorkflowWorkloadIdentity(t *testing.T) {
+	t.Parallel()
+	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{})
 	w := newWorkload(t, c)
 	kc := c.kubeconfig(t, execUser{args: c.aksArgs("devicecode")})
@@ -176,7 +182,7 @@ func TestSeedWorkflowWorkloadIdentity(t *testing.T) {
 	if b := string(mustRead(t, kc)); strings.Contains(b, entraemu.AKSClientID) || !strings.Contains(b, "workloadidentity") {
 		t.Fatalf("converted kubeconfig:\n%s", b)
 	}
-	requireNodes(t, run(t, env, "/usr/bin/kubectl", "get", "nodes"))
+	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if n := c.em.Count("client_credentials"); n != 1 {
 		t.Fatalf("client credential grants = %d, want 1", n)
 	}

@@ -30,13 +30,19 @@ for _ in $(seq 1 200); do
 done
 [ -s "$work/state.json" ] || { echo "the test environment did not start" >&2; exit 1; }
 
-# What a user with an AKS cluster has: kubelogin on PATH, a kubeconfig from
-# `az aks get-credentials` (pointing at this private "cloud" and trusting its CA).
+state() { sed -n "s/^  \"$1\": \"\(.*\)\",\{0,1\}\$/\1/p" "$work/state.json"; }
+
+# What a user with an AKS cluster behind a corporate proxy has: kubelogin on
+# PATH, the kubeconfig `az aks get-credentials` writes (nothing test-only in
+# it), and a proxy with a private CA. Here the proxy is the emulator itself:
+# it answers as login.microsoftonline.com.
 export PATH="$bin:$PATH"
+export HTTPS_PROXY="$(state proxy_url)" HTTP_PROXY="$(state proxy_url)"
+export SSL_CERT_FILE="$(state ca_file)"
 export KUBECONFIG="$work/kubeconfig"
 export KUBECACHEDIR="$work/cache"
 
-say "The kubeconfig's user, as az aks get-credentials writes it"
+say "The kubeconfig's user, exactly as az aks get-credentials writes it; HTTPS_PROXY=$HTTPS_PROXY"
 sed -n '/^users:/,$p' "$KUBECONFIG"
 
 say "kubectl get nodes  (first call: kubelogin shows a device code; the emulator approves it after 3s)"

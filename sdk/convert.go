@@ -7,32 +7,86 @@ import (
 )
 
 func infoToProto(i Info) *pb.DescribeResponse {
-	return &pb.DescribeResponse{
-		Name:       i.Name,
-		Version:    i.Version,
-		LoginModes: i.LoginModes,
-		Capabilities: &pb.Capabilities{
-			Interactive: i.Capabilities.Interactive,
-			Pop:         i.Capabilities.PoP,
-			Legacy:      i.Capabilities.Legacy,
-			Stateful:    i.Capabilities.Stateful,
-		},
+	i = i.withDerived()
+	out := &pb.DescribeResponse{
+		Name:         i.Name,
+		Version:      i.Version,
+		LoginModes:   i.LoginModes,
+		Capabilities: capabilitiesToProto(i.Capabilities),
 	}
+	for _, m := range i.Modes {
+		out.Modes = append(out.Modes, modeToProto(m))
+	}
+	return out
 }
 
 func infoFromProto(r *pb.DescribeResponse) Info {
-	c := r.GetCapabilities()
-	return Info{
-		Name:       r.Name,
-		Version:    r.Version,
-		LoginModes: r.LoginModes,
-		Capabilities: Capabilities{
-			Interactive: c.GetInteractive(),
-			PoP:         c.GetPop(),
-			Legacy:      c.GetLegacy(),
-			Stateful:    c.GetStateful(),
-		},
+	out := Info{
+		Name:         r.Name,
+		Version:      r.Version,
+		LoginModes:   r.LoginModes,
+		Capabilities: capabilitiesFromProto(r.GetCapabilities()),
 	}
+	for _, m := range r.Modes {
+		out.Modes = append(out.Modes, modeFromProto(m))
+	}
+	return out.withDerived()
+}
+
+func capabilitiesToProto(c Capabilities) *pb.Capabilities {
+	return &pb.Capabilities{Interactive: c.Interactive, Pop: c.PoP, Legacy: c.Legacy, Stateful: c.Stateful}
+}
+
+func capabilitiesFromProto(c *pb.Capabilities) Capabilities {
+	return Capabilities{Interactive: c.GetInteractive(), PoP: c.GetPop(), Legacy: c.GetLegacy(), Stateful: c.GetStateful()}
+}
+
+func modeToProto(m ModeSpec) *pb.ModeSpec {
+	out := &pb.ModeSpec{
+		LoginMode:          m.LoginMode,
+		Description:        m.Description,
+		CredentialRequired: m.CredentialRequired,
+		Token:              pb.TokenKind(m.Token),
+		Capabilities:       capabilitiesToProto(m.Capabilities),
+	}
+	for _, s := range m.Settings {
+		out.Settings = append(out.Settings, &pb.SettingSpec{Setting: pb.Setting(s.Setting), Required: s.Required})
+	}
+	for _, k := range m.Credentials {
+		out.Credentials = append(out.Credentials, pb.CredentialKind(k))
+	}
+	for _, a := range m.Args {
+		out.Args = append(out.Args, &pb.ProviderArg{Name: a.Name, Description: a.Description, Required: a.Required, Secret: a.Secret})
+	}
+	for _, f := range m.InvalidationFiles {
+		out.InvalidationFiles = append(out.InvalidationFiles, &pb.InvalidationFile{Paths: f.Paths})
+	}
+	return out
+}
+
+// modeFromProto keeps an unspecified token kind as is: the host reads it as
+// an Entra ID access token, and the conformance kit refuses it.
+func modeFromProto(m *pb.ModeSpec) ModeSpec {
+	out := ModeSpec{
+		LoginMode:          m.LoginMode,
+		Description:        m.Description,
+		CredentialRequired: m.CredentialRequired,
+		Token:              TokenKind(m.Token),
+		Capabilities:       capabilitiesFromProto(m.GetCapabilities()),
+	}
+	for _, s := range m.Settings {
+		out.Settings = append(out.Settings, SettingSpec{Setting: Setting(s.Setting), Required: s.Required})
+	}
+	for _, k := range m.Credentials {
+		out.Credentials = append(out.Credentials, CredentialKind(k))
+	}
+	for _, a := range m.Args {
+		out.Args = append(out.Args, ProviderArg{Name: a.Name, Description: a.Description, Required: a.Required, Secret: a.Secret})
+	}
+	for _, f := range m.InvalidationFiles {
+		out.InvalidationFiles = append(out.InvalidationFiles, InvalidationFile{Paths: f.Paths})
+	}
+	return out
 }
 
 func requestToProto(r *Request) *pb.GetTokenRequest {
@@ -55,6 +109,8 @@ func requestToProto(r *Request) *pb.GetTokenRequest {
 			Password:                  r.Credentials.Password,
 			FederatedTokenFile:        r.Credentials.FederatedTokenFile,
 			IdentityResourceId:        r.Credentials.IdentityResourceID,
+			OidcRequestUrl:            r.Credentials.OIDCRequestURL,
+			OidcRequestToken:          r.Credentials.OIDCRequestToken,
 		},
 		LoginHint:   r.LoginHint,
 		RedirectUrl: r.RedirectURL,
@@ -90,6 +146,8 @@ func requestFromProto(r *pb.GetTokenRequest) *Request {
 			Password:                  c.GetPassword(),
 			FederatedTokenFile:        c.GetFederatedTokenFile(),
 			IdentityResourceID:        c.GetIdentityResourceId(),
+			OIDCRequestURL:            c.GetOidcRequestUrl(),
+			OIDCRequestToken:          c.GetOidcRequestToken(),
 		},
 		LoginHint:   r.LoginHint,
 		RedirectURL: r.RedirectUrl,

@@ -17,7 +17,8 @@ func fullRequest() *Request {
 		LoginMode: "m", TenantID: "t", ClientID: "c", ServerID: "s", Scopes: []string{"s/.default"},
 		Legacy: true, Resource: "r", AuthorityHost: "https://a/", Environment: "e", DisableInstanceDiscovery: true,
 		Credentials: Credentials{ClientSecret: "SECRET-1", ClientCertificatePath: "/c", ClientCertificatePassword: "SECRET-2",
-			Username: "u", Password: "SECRET-3", FederatedTokenFile: "/f", IdentityResourceID: "/id"},
+			Username: "u", Password: "SECRET-3", FederatedTokenFile: "/f", IdentityResourceID: "/id",
+			OIDCRequestURL: "https://oidc", OIDCRequestToken: "SECRET-7"},
 		LoginHint: "lh", RedirectURL: "http://localhost", Timeout: 90 * time.Second, UserPresent: true,
 		State: []byte("SECRET-6"), PoP: &PoPRequest{ReqCnf: "cnf"}, Extra: map[string]string{"k": "v"},
 	}

@@ -8,24 +8,62 @@ import (
 
 // Info describes a provider to the host and to `kubelogin providers list`.
 type Info struct {
-	Name         string
-	Version      string
+	Name    string
+	Version string
+	// Modes declares every login mode the provider serves (see ModeSpec).
+	Modes []ModeSpec
+	// LoginModes and Capabilities are what hosts that predate mode specs
+	// read. Leave them empty: Serve fills them from Modes (the names, and
+	// the union of the modes' capabilities).
 	LoginModes   []string
 	Capabilities Capabilities
 }
 
-// Capabilities tell the host which requests a provider can serve, so it can
-// refuse early with a clear message instead of failing at the identity provider.
+// Mode returns the spec of the named login mode.
+func (i Info) Mode(name string) (ModeSpec, bool) {
+	for _, m := range i.Modes {
+		if m.LoginMode == name {
+			return m, true
+		}
+	}
+	return ModeSpec{}, false
+}
+
+// withDerived fills LoginModes and Capabilities from Modes where they are
+// empty, so hosts reading either form see the same provider.
+func (i Info) withDerived() Info {
+	if len(i.LoginModes) == 0 {
+		for _, m := range i.Modes {
+			i.LoginModes = append(i.LoginModes, m.LoginMode)
+		}
+	}
+	if i.Capabilities == (Capabilities{}) {
+		for _, m := range i.Modes {
+			c := m.Capabilities
+			i.Capabilities.Interactive = i.Capabilities.Interactive || c.Interactive
+			i.Capabilities.PoP = i.Capabilities.PoP || c.PoP
+			i.Capabilities.Legacy = i.Capabilities.Legacy || c.Legacy
+			i.Capabilities.Stateful = i.Capabilities.Stateful || c.Stateful
+		}
+	}
+	return i
+}
+
+// Capabilities tell the host which requests a mode can serve, so it can
+// refuse early with a clear message instead of failing at the identity
+// provider.
 type Capabilities struct {
-	Interactive bool // may need a human (device code, browser)
+	Interactive bool // may prompt the user (device code, browser)
 	PoP         bool // can request Proof-of-Possession tokens
 	Legacy      bool // can request v1 tokens with a resource (spn: audience)
-	Stateful    bool // returns state the host keeps between runs
+	Stateful    bool // returns refresh state the host keeps between runs
 }
 
 // Request is one token request with every setting already resolved by the
-// host: providers do not read flags and read the environment only where
-// their flow genuinely needs it.
+// host: providers read no flags and none of kubelogin's settings variables
+// (the host removes them from a provider's environment); everything else in
+// the environment (proxies, CA bundles, a provider's own variables) reaches
+// them as it reached kubelogin.
 type Request struct {
 	LoginMode string
 	TenantID  string
@@ -80,6 +118,13 @@ type Credentials struct {
 	Password                  string
 	FederatedTokenFile        string
 	IdentityResourceID        string
+	// OIDCRequestURL and OIDCRequestToken are a CI job's endpoint for
+	// federated tokens and the bearer token that authorizes calls to it,
+	// which the host reads from the job's variables (GitHub Actions:
+	// ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN; Azure Pipelines:
+	// SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN). The token is a secret.
+	OIDCRequestURL   string
+	OIDCRequestToken string
 }
 
 // Format redacts secrets under every verb, %v and %#v included.
@@ -90,9 +135,9 @@ func (c Credentials) Format(f fmt.State, _ rune) {
 		}
 		return "set"
 	}
-	fmt.Fprintf(f, "{client_secret:%s certificate:%q certificate_password:%s username:%q password:%s federated_token_file:%q identity_resource_id:%q}",
+	fmt.Fprintf(f, "{client_secret:%s certificate:%q certificate_password:%s username:%q password:%s federated_token_file:%q identity_resource_id:%q oidc_request_url:%q oidc_request_token:%s}",
 		mark(c.ClientSecret), c.ClientCertificatePath, mark(c.ClientCertificatePassword), c.Username,
-		mark(c.Password), c.FederatedTokenFile, c.IdentityResourceID)
+		mark(c.Password), c.FederatedTokenFile, c.IdentityResourceID, c.OIDCRequestURL, mark(c.OIDCRequestToken))
 }
 
 // Token is the result of a successful request.

@@ -22,8 +22,19 @@ func main() { sdk.Serve(provider{}) }
 
 type provider struct{}
 
+// Describe declares the mode: its token is opaque to the host (no audience
+// check; the host caches it until the expiry read from the JWT), it needs
+// one provider arg, and a change to that file replaces the cached token.
 func (provider) Describe() sdk.Info {
-	return sdk.Info{Name: "example-tokenfile", Version: "1.0.0", LoginModes: []string{"tokenfile"}}
+	return sdk.Info{Name: "example-tokenfile", Version: "1.0.0", Modes: []sdk.ModeSpec{{
+		LoginMode:   "tokenfile",
+		Description: "a token that another tool keeps fresh in a file",
+		Args: []sdk.ProviderArg{
+			{Name: "file", Description: "path of the file holding the token", Required: true},
+		},
+		Token:             sdk.TokenOpaque,
+		InvalidationFiles: []sdk.InvalidationFile{{Paths: []string{"${arg:file}"}}},
+	}}}
 }
 
 func (provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {

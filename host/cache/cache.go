@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
+
+	"github.com/kubelogin-dev/kubelogin/host/privfile"
 )
 
 // Cache is an opened cache directory. A disabled Cache (see Open) turns every operation into a harmless
@@ -19,9 +21,10 @@ type Cache struct {
 }
 
 // Open prepares dir for use and never fails: get-token must work without a cache (Azure/kubelogin#642,
-// #762). It creates dir with mode 0700, tightens a looser mode, and checks that it can write there. On any
-// problem it returns a disabled Cache and calls warn once with a one-line message saying what is wrong and
-// how to fix it. warn may be nil.
+// #762). It creates dir with mode 0700, checks that dir is a directory owned by the effective user and not
+// a symbolic link (a privileged process run with another user's home must not use, or damage, that user's
+// cache), tightens a looser mode, and checks that it can write there. On any problem it returns a disabled
+// Cache and calls warn once with a one-line message saying what is wrong and how to fix it. warn may be nil.
 //
 // Open does only a few metadata system calls, because it runs on every kubectl invocation.
 func Open(dir string, warn func(msg string)) *Cache {
@@ -52,15 +55,17 @@ func prepareDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	fi, err := os.Stat(dir)
+	d, err := privfile.OpenDir(dir)
+	if err != nil {
+		return fmt.Errorf("%s cannot be used: %w", dir, err)
+	}
+	defer d.Close()
+	fi, err := d.Stat()
 	if err != nil {
 		return err
 	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory", dir)
-	}
 	if tooOpen(fi.Mode()) {
-		if err := os.Chmod(dir, 0o700); err != nil {
+		if err := d.Chmod(0o700); err != nil {
 			return fmt.Errorf("%s is accessible to other users (mode %04o) and cannot be made private: %w", dir, fi.Mode().Perm(), err)
 		}
 	}

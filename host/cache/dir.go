@@ -15,18 +15,14 @@ const EnvCacheDir = "KUBECACHEDIR"
 // ResolveDir decides where the cache lives, once, so no code path ever falls back to the working directory
 // (kubectl starts kubelogin wherever the user happens to be; Azure/kubelogin#108, #121).
 //
-// Precedence: flagValue (--cache-dir, or its alias --token-cache-dir: the caller passes whichever was set),
-// else $KUBECACHEDIR, else <home>/.kube/cache/kubelogin.
+// raw is --cache-dir (or its alias --token-cache-dir), else $KUBECACHEDIR, as the settings resolver found
+// them, and source names which; when raw is empty the cache is <home>/.kube/cache/kubelogin.
 //
 // Rules for a flag or environment value: a leading "~" or "~/" is the home directory ("~user" is rejected);
 // $VAR and ${VAR} are expanded with getenv, and a variable that is unset or empty is an error rather than
 // silently vanishing from the path. The result must be absolute: a relative value is rejected, never
 // resolved against the working directory. With an unknown home (""), "~" and the default are errors.
-func ResolveDir(flagValue string, getenv func(string) string, home string) (string, error) {
-	raw, source := flagValue, "--cache-dir"
-	if raw == "" {
-		raw, source = getenv(EnvCacheDir), EnvCacheDir
-	}
+func ResolveDir(raw, source string, getenv func(string) string, home string) (string, error) {
 	if raw == "" {
 		if home == "" {
 			return "", errors.New("cannot place the token cache: the home directory is unknown; set --cache-dir or " + EnvCacheDir)

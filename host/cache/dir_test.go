@@ -49,7 +49,12 @@ func TestResolveDir(t *testing.T) {
 			if e == nil {
 				e = map[string]string{"XDG": "/xdg", "REL": "relative"}
 			}
-			got, err := ResolveDir(filepath.FromSlash(tt.flag), func(k string) string { return e[k] }, tt.home)
+			// The settings resolver passes KUBECACHEDIR when no flag is given.
+			raw, source := tt.flag, "--cache-dir"
+			if raw == "" {
+				raw, source = e["KUBECACHEDIR"], "KUBECACHEDIR"
+			}
+			got, err := ResolveDir(filepath.FromSlash(raw), source, func(k string) string { return e[k] }, tt.home)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("ResolveDir() = %q, %v; want error containing %q", got, err, tt.wantErr)

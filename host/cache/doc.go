@@ -11,6 +11,11 @@
 //
 // where <id> is Key.ID, a fixed-length hex digest, so file names never depend on user input.
 //
+// Trust rules: the directory must belong to the effective user and not be a symbolic link, else the cache
+// is disabled with one warning; entry and lock files are opened through host/privfile (no link followed, no
+// FIFO waited on, only our own regular files), and the lock holder's PID is written through the locked
+// descriptor. An encrypting store wraps entry contents above this layer.
+//
 // Reliability rules: a corrupt, foreign or unreadable entry is a miss with one warning, never a failure;
 // a directory that cannot be used makes the cache disabled (one warning) instead of failing get-token;
 // writes are atomic, so a crash leaves either the old or the new entry. Token and state contents never

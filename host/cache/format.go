@@ -15,8 +15,10 @@ const (
 	fileVersion = 1
 )
 
-// maxEntrySize bounds what Get reads, so a stray huge file cannot stall every kubectl call. Real entries
-// (token plus a serialised MSAL cache) are a few kilobytes.
+// maxEntrySize bounds what Get reads, so a stray huge file cannot stall every kubectl call, and what Put
+// writes, so an entry too large to be read back is refused when written (with an error that says so)
+// instead of costing a sign-in on every call. Real entries (token plus a serialised MSAL cache) are a few
+// kilobytes.
 const maxEntrySize = 8 << 20
 
 // entryFile is the JSON document of one entry file.
@@ -51,6 +53,10 @@ func encodeEntry(k Key, e *Entry, now time.Time) ([]byte, error) {
 	data, err := json.Marshal(&f)
 	if err != nil {
 		return nil, fmt.Errorf("encoding cache entry: %w", err)
+	}
+	if len(data) > maxEntrySize {
+		return nil, fmt.Errorf("the entry would be %d bytes (access token %d bytes, provider state %d bytes), over the limit of %d bytes that the cache reads back",
+			len(data), len(f.AccessToken), len(f.State), maxEntrySize)
 	}
 	return data, nil
 }

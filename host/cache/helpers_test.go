@@ -29,6 +29,7 @@ var helpers = map[string]func() error{
 	"writer":        helperWriter,
 	"holder":        helperHolder,
 	"single-flight": helperSingleFlight,
+	"open":          helperOpen,
 }
 
 func TestMain(m *testing.M) {
@@ -97,6 +98,18 @@ func helperHolder() error {
 	fmt.Println("locked")
 	_, err = io.Copy(io.Discard, os.Stdin)
 	return err
+}
+
+// helperOpen opens the cache and says whether it is enabled, with the warning if not.
+func helperOpen() error {
+	var warned string
+	c := Open(os.Getenv(helperDirEnv), func(msg string) { warned = msg })
+	if c.Enabled() {
+		os.Stdout.WriteString("enabled\n")
+		return c.Put(testKey, sampleEntry())
+	}
+	os.Stdout.WriteString("disabled: " + warned + "\n")
+	return nil
 }
 
 // helperSingleFlight is what get-token does: read; on a miss lock, read again, and only then "fetch" (log

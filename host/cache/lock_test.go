@@ -78,7 +78,7 @@ func TestLockTimeoutNamesHolder(t *testing.T) {
 	if err := holder.cmd.Wait(); err != nil {
 		t.Fatalf("holder: %v; stderr: %s", err, holder.stderr)
 	}
-	if got := readHolder(c.lockPath(testKey.ID())); got != 0 {
+	if got := holderIn(t, c.lockPath(testKey.ID())); got != 0 {
 		t.Errorf("lock file still names PID %d after unlock", got)
 	}
 }
@@ -96,7 +96,7 @@ func TestLockOfKilledHolderIsFree(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unlock()
-	if got := readHolder(c.lockPath(testKey.ID())); got != os.Getpid() {
+	if got := holderIn(t, c.lockPath(testKey.ID())); got != os.Getpid() {
 		t.Errorf("lock file names PID %d, want the new holder %d", got, os.Getpid())
 	}
 }
@@ -113,4 +113,15 @@ func TestLockCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Lock after cancel = %v, want context.Canceled", err)
 	}
+}
+
+// holderIn reads the PID recorded in the lock file at path.
+func holderIn(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return readHolder(f)
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/kubelogin-dev/kubelogin/host/privfile"
 )
 
 // Get returns the entry stored for k, usable or not (an expired entry still carries the provider state
@@ -30,9 +32,10 @@ func (c *Cache) Get(k Key) (*Entry, bool) {
 	return e, true
 }
 
-// readEntry reads and validates the entry file at path for key id.
+// readEntry reads and validates the entry file at path for key id. The file is opened without following a
+// link or blocking on a FIFO, and used only if it is our own regular file (privfile).
 func readEntry(path, id string) (*Entry, error) {
-	f, err := os.Open(path)
+	f, err := privfile.Open(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +44,6 @@ func readEntry(path, id string) (*Entry, error) {
 	switch {
 	case err != nil:
 		return nil, err
-	case !fi.Mode().IsRegular():
-		return nil, errors.New("it is not a regular file")
 	case fi.Size() > maxEntrySize:
 		return nil, fmt.Errorf("it is larger than %d bytes", maxEntrySize)
 	case tooOpen(fi.Mode()):
@@ -60,17 +61,18 @@ func readEntry(path, id string) (*Entry, error) {
 // Put stores e under k atomically (temp file in the same directory, fsync, rename, fsync of the directory),
 // so a crash at any point leaves the previous entry or the new one, never a mix. The descriptive fields and
 // ID are taken from k; e itself is not modified. On failure the caller warns and carries on: the token it
-// already has is still good. Put also sweeps temp files that crashed writers left behind.
+// already has is still good. An entry larger than Get would read is refused, not written. Put also sweeps
+// temp files that crashed writers left behind.
 func (c *Cache) Put(k Key, e *Entry) error {
 	if !c.enabled {
 		return nil
 	}
 	now := time.Now()
+	path := c.entryPath(k.ID())
 	data, err := encodeEntry(k, e, now)
 	if err != nil {
-		return err
+		return fmt.Errorf("writing token cache entry %s: %w", path, err)
 	}
-	path := c.entryPath(k.ID())
 	if err := writeAtomic(path, data); err != nil {
 		return fmt.Errorf("writing token cache entry %s: %w", path, err)
 	}

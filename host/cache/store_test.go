@@ -373,3 +373,42 @@ func TestPutSweepsStaleTemps(t *testing.T) {
 		t.Errorf("temps after Put = %v, want only the fresh one %s (it may belong to a live writer)", got, fresh)
 	}
 }
+
+// TestPutRefusesOversize: what Get would reject as too large is refused by Put with an error that says so,
+// instead of written and then ignored on every call (a sign-in each time).
+func TestPutRefusesOversize(t *testing.T) {
+	tests := []struct {
+		name  string
+		entry *Entry
+	}{
+		{"state", &Entry{AccessToken: "SECRET-TOKEN", TokenType: "Bearer", ExpiresAt: time.Now().Add(time.Hour), State: make([]byte, 9<<20)}},
+		{"token", &Entry{AccessToken: strings.Repeat("A", maxEntrySize), TokenType: "Bearer", ExpiresAt: time.Now().Add(time.Hour)}},
+		// base64 makes 6.5 MiB of state about 8.7 MiB on disk: the bound is on what is written.
+		{"state after encoding", &Entry{AccessToken: "SECRET-TOKEN", TokenType: "Bearer", ExpiresAt: time.Now().Add(time.Hour), State: make([]byte, 6<<20+512<<10)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, w := openTest(t, t.TempDir())
+			if err := c.Put(testKey, sampleEntry()); err != nil {
+				t.Fatal(err)
+			}
+			err := c.Put(testKey, tt.entry)
+			if err == nil || !strings.Contains(err.Error(), "over the limit") || strings.Contains(err.Error(), "SECRET") {
+				t.Fatalf("Put of an oversize entry = %v, want a refusal naming the limit", err)
+			}
+			e, ok := c.Get(testKey)
+			if !ok || e.AccessToken != "SECRET-TOKEN" || len(w.list()) != 0 {
+				t.Fatalf("the previous entry must stay in place: %v %v", ok, w.list())
+			}
+		})
+	}
+	// Just under the limit is written and read back.
+	c, _ := openTest(t, t.TempDir())
+	big := &Entry{AccessToken: "SECRET-TOKEN", TokenType: "Bearer", ExpiresAt: time.Now().Add(time.Hour), State: make([]byte, 5<<20)}
+	if err := c.Put(testKey, big); err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := c.Get(testKey); !ok || len(e.State) != 5<<20 {
+		t.Fatal("a large entry within the limit did not round-trip")
+	}
+}

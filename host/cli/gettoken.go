@@ -2,10 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/kubelogin-dev/kubelogin/host/cache"
 	"github.com/kubelogin-dev/kubelogin/host/execcred"
 	"github.com/kubelogin-dev/kubelogin/host/options"
+	"github.com/kubelogin-dev/kubelogin/host/plan"
 	"github.com/kubelogin-dev/kubelogin/host/pop"
 	"github.com/kubelogin-dev/kubelogin/host/provider"
 	"github.com/kubelogin-dev/kubelogin/host/ui"
@@ -52,72 +52,61 @@ func NewCmdGetToken(f *Factory, runF func(context.Context, *GetTokenOptions) err
 // can) and prints exactly one ExecCredential on stdout.
 func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 	f := o.f
-	log := f.Logger()
 	info, err := execcred.Parse(f.env("KUBERNETES_EXEC_INFO"))
 	if err != nil {
 		return err
 	}
 	t := &o.Token
-	t.ApplyEnv(f.Getenv)
+	found := t.ApplyEnv(options.GetToken, f.Getenv)
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	if t.ServerID == "" {
-		return errors.New("--server-id is required: give the cluster's server application id (AKS-managed Entra ID: 6dae42f8-4368-4678-94ff-3960e28e3630)")
+	p, err := plan.New(t, found)
+	if err != nil {
+		return err
 	}
-	authority, _ := t.ResolvedAuthorityHost()
-	req, key, audience := buildRequest(t, authority, info)
-	if d := cliProfileDigest(f, t.LoginMode); d != "" {
-		key.Extra = keyExtra(t, d)
+	c := openCache(f, t, found)
+	facts := plan.Facts{FingerprintDigest: plan.Digest(p.Fingerprint, os.ReadFile)}
+	var popKey *pop.Key
+	if p.PoPClaims != nil {
+		if popKey, err = loadPoPKey(f, c); err != nil {
+			return err
+		}
+		facts.PoP = &plan.PoPBinding{ReqCnf: popKey.ReqCnf(), Thumbprint: popKey.Thumbprint()}
 	}
-	log.Debug("resolved settings", "mode", t.LoginMode, "authority", authority, "tenant", t.TenantID, "client", t.ClientID,
-		"server", t.ServerID, "legacy", t.Legacy, "timeout", t.Timeout, "credentials", req.Credentials)
+	req, key := p.Bind(facts)
+	log := f.Logger()
+	log.Debug("resolved settings", "mode", req.LoginMode, "authority", req.AuthorityHost, "tenant", req.TenantID, "client", req.ClientID,
+		"server", req.ServerID, "legacy", req.Legacy, "timeout", req.Timeout, "credentials", req.Credentials)
 
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
 
-	var c *cache.Cache
-	if !t.NoCache {
-		home, _ := f.HomeDir()
-		dir, err := cache.ResolveDir(t.CacheDir, f.env, home)
-		if err != nil {
-			warn(f, fmt.Sprintf("Warning: %v; continuing without a token cache", err))
-		} else {
-			c = cache.Open(dir, func(msg string) { warn(f, "Warning: "+msg) })
-		}
-	}
-	var popw *popWrapper
-	if t.PoPEnabled {
-		if popw, err = preparePoP(f, t, c, req, &key); err != nil {
-			return err
-		}
-	}
-
-	var proc *provider.Process
+	var prov Provider
 	defer func() {
-		if proc != nil {
+		if prov != nil {
 			if ctx.Err() != nil {
-				proc.Abort()
+				prov.Abort()
 			} else {
-				proc.Close()
+				prov.Close()
 			}
 		}
 	}()
-	p := &acquire.Pipeline{
+	pipe := &acquire.Pipeline{
 		Cache: c,
 		Source: func() (acquire.TokenSource, error) {
 			var err error
-			proc, err = startProvider(ctx, f, t.LoginMode, sdk.Capabilities{PoP: t.PoPEnabled, Legacy: t.Legacy})
-			return proc, err
+			prov, err = startProvider(ctx, f, req.LoginMode, p.Needs)
+			return prov, err
 		},
-		UI:     &ui.Terminal{Out: f.IO.ErrOut, Verbose: f.Verbose > 0, OpenBrowser: ui.SystemBrowser},
+		UI:     &ui.Terminal{Out: f.IO.ErrOut, Verbose: f.Verbose > 0, OpenBrowser: f.OpenBrowser},
 		Logger: log,
-		Warn:   func(msg string) { warn(f, msg) },
+		Warn:   f.warn,
 		Now:    f.Now,
 		Margin: acquire.DefaultMargin,
 	}
-	res, err := p.Acquire(ctx, acquire.Request{Provider: req, Key: key, Audience: audience})
+	res, err := pipe.Acquire(ctx, acquire.Request{Provider: req, Key: key, Audience: p.Audience})
 	if err != nil {
 		if parent.Err() != nil {
 			return errors.New("interrupted before a token was obtained")
@@ -128,150 +117,47 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 		return err
 	}
 	token := res.AccessToken
-	if popw != nil {
+	if popKey != nil {
 		// Signed afresh on every call, cache hits included: the cache keeps
 		// the raw access token, never a PoP token.
-		if token, err = popw.key.Sign(res.AccessToken, popw.claims, f.Now()); err != nil {
+		if token, err = popKey.Sign(res.AccessToken, p.PoPClaims, f.Now()); err != nil {
 			return err
 		}
 	}
 	return execcred.Write(f.IO.Out, info, token, res.ServeUntil)
 }
 
-// popWrapper is what get-token needs to turn the PoP-bound access token into
-// the PoP token kubectl presents.
-type popWrapper struct {
-	key    *pop.Key
-	claims map[string]string
-}
-
-// preparePoP loads the host's PoP key, asks the provider for a token bound to
-// it (req_cnf), and adds the key and claims to the cache key, so bearer and
-// PoP tokens, or tokens bound to an old key, are never mixed up. The key is
-// stored with the cache; without a usable cache it lasts for this run only.
-func preparePoP(f *Factory, t *options.Token, c *cache.Cache, req *sdk.Request, key *cache.Key) (*popWrapper, error) {
-	claims, err := options.ParsePoPClaims(t.PoPClaims)
+// openCache opens the token cache unless --no-cache; a directory that
+// cannot be resolved means no cache, with a warning, never a failure.
+func openCache(f *Factory, t *options.Token, found options.Resolved) *cache.Cache {
+	if t.NoCache {
+		return nil
+	}
+	dir, err := cache.ResolveDir(t.CacheDir, found.CacheDirSource, f.env, found.Home)
 	if err != nil {
-		return nil, err
+		f.warn(fmt.Sprintf("Warning: %v; continuing without a token cache", err))
+		return nil
 	}
-	var k *pop.Key
-	if c != nil && c.Enabled() {
-		k, err = pop.LoadOrCreateKey(c.Dir())
-		if k != nil && err != nil {
-			warn(f, "Warning: "+err.Error())
-			err = nil
-		}
-	} else {
-		k, err = pop.NewKey()
-	}
-	if err != nil {
-		return nil, err
-	}
-	req.PoP = &sdk.PoPRequest{ReqCnf: k.ReqCnf()}
-	key.PoPKeyID = k.Thumbprint()
-	key.PoPClaims = canonicalClaims(claims)
-	return &popWrapper{key: k, claims: claims}, nil
+	return cache.Open(dir, func(msg string) { f.warn("Warning: " + msg) })
 }
 
-// canonicalClaims is claims as sorted "k=v,k2=v2", so the order the user
-// wrote them in does not split the cache.
-func canonicalClaims(claims map[string]string) string {
-	pairs := make([]string, 0, len(claims))
-	for _, k := range slices.Sorted(maps.Keys(claims)) {
-		pairs = append(pairs, k+"="+claims[k])
+// loadPoPKey is the host's PoP key, kept with the cache; without a usable
+// cache it lasts for this run only.
+func loadPoPKey(f *Factory, c *cache.Cache) (*pop.Key, error) {
+	if c == nil || !c.Enabled() {
+		return pop.NewKey()
 	}
-	return strings.Join(pairs, ",")
-}
-
-func warn(f *Factory, msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }
-
-// buildRequest turns the settings into the provider request, the cache key
-// and the audience the token must have. The host alone decides the
-// scope-versus-resource question: v2 scope "<server-id>/.default" whose
-// tokens carry the bare server id, or with --legacy a v1 resource whose
-// tokens carry "spn:<server-id>".
-func buildRequest(t *options.Token, authority string, info execcred.Info) (*sdk.Request, cache.Key, string) {
-	server := strings.TrimSuffix(t.ServerID, "/")
-	scope := server
-	if !strings.HasSuffix(scope, "/.default") {
-		scope += "/.default"
+	k, err := pop.LoadOrCreateKey(c.Dir())
+	if k != nil && err != nil {
+		f.warn("Warning: " + err.Error())
+		err = nil
 	}
-	audience := strings.TrimSuffix(server, "/.default")
-	if t.Legacy {
-		audience = "spn:" + audience
-	}
-	account := t.LoginHint
-	switch t.LoginMode {
-	case options.ROPC:
-		account = t.Username
-	case options.MSI:
-		account = t.IdentityResourceID
-	}
-	req := &sdk.Request{
-		LoginMode:                t.LoginMode,
-		TenantID:                 t.TenantID,
-		ClientID:                 t.ClientID,
-		ServerID:                 t.ServerID,
-		Scopes:                   []string{scope},
-		Legacy:                   t.Legacy,
-		Resource:                 server,
-		AuthorityHost:            authority,
-		Environment:              t.Environment,
-		DisableInstanceDiscovery: t.DisableInstanceDiscovery,
-		Credentials: sdk.Credentials{
-			ClientSecret:              t.ClientSecret,
-			ClientCertificatePath:     t.ClientCertificate,
-			ClientCertificatePassword: t.ClientCertificatePassword,
-			Username:                  t.Username,
-			Password:                  t.Password,
-			FederatedTokenFile:        t.FederatedTokenFile,
-			IdentityResourceID:        t.IdentityResourceID,
-		},
-		LoginHint:   t.LoginHint,
-		RedirectURL: t.RedirectURL,
-		Timeout:     t.Timeout,
-		UserPresent: true,
-	}
-	if t.Subscription != "" || t.PipelinesConnectionID != "" || len(t.ProviderArgs) > 0 {
-		req.Extra = maps.Clone(t.ProviderArgs)
-		if req.Extra == nil {
-			req.Extra = map[string]string{}
-		}
-		if t.Subscription != "" {
-			req.Extra["subscription"] = t.Subscription
-		}
-		if t.PipelinesConnectionID != "" {
-			req.Extra["service_connection_id"] = t.PipelinesConnectionID
-		}
-	}
-	key := cache.Key{
-		LoginMode:     t.LoginMode,
-		AuthorityHost: authority,
-		TenantID:      t.TenantID,
-		ClientID:      t.ClientID,
-		ServerID:      server,
-		Legacy:        t.Legacy,
-		Account:       account,
-		Extra:         keyExtra(t, ""),
-	}
-	return req, key, audience
-}
-
-// keyExtra encodes the mode-specific settings that change which token is
-// right; JSON keeps the encoding unambiguous and sorts the map.
-func keyExtra(t *options.Token, cliProfile string) string {
-	b, _ := json.Marshal(struct {
-		FederatedTokenFile string            `json:"f,omitempty"`
-		Subscription       string            `json:"s,omitempty"`
-		ProviderArgs       map[string]string `json:"p,omitempty"`
-		CLIProfile         string            `json:"cli,omitempty"`
-	}{t.FederatedTokenFile, t.Subscription, t.ProviderArgs, cliProfile})
-	return string(b)
+	return k, err
 }
 
 // startProvider finds and starts the provider for mode and checks it
 // really serves that mode, with the capabilities the request needs.
-func startProvider(ctx context.Context, f *Factory, mode string, need sdk.Capabilities) (*provider.Process, error) {
+func startProvider(ctx context.Context, f *Factory, mode string, need sdk.Capabilities) (Provider, error) {
 	cand, err := f.Search().Find(mode)
 	if err != nil {
 		return nil, err
@@ -280,27 +166,27 @@ func startProvider(ctx context.Context, f *Factory, mode string, need sdk.Capabi
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < startTimeout {
 		startTimeout = max(time.Until(dl), time.Millisecond)
 	}
-	proc, err := provider.Start(cand, provider.Options{Logger: f.Logger(), StartTimeout: startTimeout})
+	prov, err := f.Launcher.Launch(cand, f.providerOptions(startTimeout))
 	if err != nil {
 		return nil, err
 	}
-	info, err := proc.Describe(ctx)
+	info, err := prov.Describe(ctx)
 	if err != nil {
-		proc.Abort()
+		prov.Abort()
 		return nil, err
 	}
 	if !slices.Contains(info.LoginModes, mode) {
-		proc.Close()
+		prov.Close()
 		return nil, fmt.Errorf("provider %s (%s) serves %s, not %s: reinstall it", cand.Mode, cand.Path, strings.Join(info.LoginModes, ", "), mode)
 	}
 	if need.PoP && !info.Capabilities.PoP {
-		proc.Close()
+		prov.Close()
 		return nil, fmt.Errorf("login mode %s does not support --pop-enabled: drop --pop-enabled and --pop-claims, or use a mode that supports PoP such as spn", mode)
 	}
 	if need.Legacy && !info.Capabilities.Legacy {
-		proc.Close()
+		prov.Close()
 		return nil, fmt.Errorf("login mode %s does not support --legacy: remove it (only legacy Azure AD clusters need it), or use devicecode or spn", mode)
 	}
 	f.Logger().Debug("provider started", "mode", mode, "path", cand.Path, "name", info.Name, "version", info.Version)
-	return proc, nil
+	return prov, nil
 }

@@ -16,13 +16,13 @@ import (
 )
 
 // NewCmdProviders groups the commands about installed providers.
-func NewCmdProviders(f *Factory) *cobra.Command {
+func NewCmdProviders(f *Factory, listF func(context.Context, *ProvidersListOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "providers",
 		Short: "Inspect the installed login-mode providers",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(NewCmdProvidersList(f, nil), NewCmdProvidersHash(f))
+	cmd.AddCommand(NewCmdProvidersList(f, listF), NewCmdProvidersHash(f))
 	return cmd
 }
 
@@ -110,7 +110,7 @@ func RunProvidersList(ctx context.Context, o *ProvidersListOptions) error {
 }
 
 func describe(ctx context.Context, f *Factory, c provider.Candidate, timeout time.Duration) (name, version, modes string) {
-	proc, err := provider.Start(c, provider.Options{Logger: f.Logger(), StartTimeout: timeout})
+	proc, err := f.Launcher.Launch(c, f.providerOptions(timeout))
 	if err != nil {
 		return c.Mode, "-", "error: " + err.Error()
 	}

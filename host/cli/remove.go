@@ -6,22 +6,24 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubelogin-dev/kubelogin/host/cache"
+	"github.com/kubelogin-dev/kubelogin/host/options"
 )
 
-// RemoveOptions are the settings of remove-tokens and remove-cache-dir.
+// RemoveOptions are the settings of remove-tokens (alias remove-cache-dir).
 type RemoveOptions struct {
 	f        *Factory
 	CacheDir string
 }
 
-// NewCmdRemoveTokens builds remove-tokens (the AKS docs' name) or
-// remove-cache-dir (upstream's current name); both do the same.
-func NewCmdRemoveTokens(f *Factory, runF func(*RemoveOptions) error, name string) *cobra.Command {
+// NewCmdRemoveTokens builds remove-tokens (the AKS docs' name), with
+// upstream's current name remove-cache-dir as an alias.
+func NewCmdRemoveTokens(f *Factory, runF func(*RemoveOptions) error) *cobra.Command {
 	o := &RemoveOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   name,
-		Short: "Remove the tokens and sign-in state kubelogin cached",
-		Args:  cobra.NoArgs,
+		Use:     "remove-tokens",
+		Aliases: []string{"remove-cache-dir"},
+		Short:   "Remove the tokens and sign-in state kubelogin cached",
+		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if runF != nil {
 				return runF(o)
@@ -38,8 +40,7 @@ func NewCmdRemoveTokens(f *Factory, runF func(*RemoveOptions) error, name string
 // RunRemoveTokens removes what kubelogin stored and says what it removed.
 func RunRemoveTokens(o *RemoveOptions) error {
 	f := o.f
-	home, _ := f.HomeDir()
-	dir, err := cache.ResolveDir(o.CacheDir, f.env, home)
+	dir, err := resolveCacheDir(f, o.CacheDir)
 	if err != nil {
 		return err
 	}
@@ -57,4 +58,12 @@ func RunRemoveTokens(o *RemoveOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "nothing to remove in %s\n", dir)
 	}
 	return nil
+}
+
+// resolveCacheDir finds the cache of remove-tokens and status as get-token
+// does: --cache-dir, else KUBECACHEDIR, else under the home directory.
+func resolveCacheDir(f *Factory, flagValue string) (string, error) {
+	t := options.Token{CacheDir: flagValue}
+	found := t.ApplyEnv(options.GetToken, f.Getenv)
+	return cache.ResolveDir(t.CacheDir, found.CacheDirSource, f.env, found.Home)
 }

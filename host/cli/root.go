@@ -2,18 +2,31 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubelogin-dev/kubelogin/host/convert"
+	"github.com/kubelogin-dev/kubelogin/host/interrupt"
+	"github.com/kubelogin-dev/kubelogin/host/ui"
 )
 
 // NewRootCmd builds the kubelogin command tree.
-func NewRootCmd(f *Factory) *cobra.Command {
+func NewRootCmd(f *Factory) *cobra.Command { return newRootCmd(f, runners{}) }
+
+// runners replace the commands' run functions, so tests check which flags
+// reach which options through the real command tree; nil runs the real one.
+type runners struct {
+	getToken      func(context.Context, *GetTokenOptions) error
+	convert       func(*convert.Options) error
+	remove        func(*RemoveOptions) error
+	status        func(*StatusOptions) error
+	providersList func(context.Context, *ProvidersListOptions) error
+}
+
+func newRootCmd(f *Factory, r runners) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "kubelogin",
 		Short:         "kubectl credential plugin for Microsoft Entra ID",
@@ -33,13 +46,20 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	root.PersistentFlags().Bool("logtostderr", true, "accepted for compatibility; logs always go to stderr")
 	_ = root.PersistentFlags().MarkHidden("logtostderr")
 
+	convertF := r.convert
+	if convertF == nil {
+		convertF = convert.Run
+	}
 	root.AddCommand(
-		NewCmdGetToken(f, nil),
-		convert.NewCmd(f.IO, nil),
-		NewCmdRemoveTokens(f, nil, "remove-tokens"),
-		NewCmdRemoveTokens(f, nil, "remove-cache-dir"),
-		NewCmdStatus(f, nil),
-		NewCmdProviders(f),
+		NewCmdGetToken(f, r.getToken),
+		convert.NewCmd(f.IO, func(o *convert.Options) error {
+			// The factory's environment, like every other command's.
+			o.Getenv = f.Getenv
+			return convertF(o)
+		}),
+		NewCmdRemoveTokens(f, r.remove),
+		NewCmdStatus(f, r.status),
+		NewCmdProviders(f, r.providersList),
 		NewCmdVersion(f),
 	)
 	return root
@@ -48,12 +68,26 @@ func NewRootCmd(f *Factory) *cobra.Command {
 // Main runs kubelogin and returns its exit code. Errors are one line on
 // stderr; stdout stays reserved for get-token's ExecCredential.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interrupt.NotifyContext(context.Background())
 	defer stop()
 	f := NewSystemFactory()
-	root := NewRootCmd(f)
+	return execute(ctx, f, NewRootCmd(f), os.Args[1:])
+}
+
+// execute runs root with args: an error is one line on stderr and exit
+// status 1.
+func execute(ctx context.Context, f *Factory, root *cobra.Command, args []string) int {
+	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", err)
+		// A command that finished but must say something through its exit
+		// status (convert-kubeconfig's skipped users) has already reported
+		// on stderr.
+		var status interface{ ExitCode() int }
+		if errors.As(err, &status) {
+			return status.ExitCode()
+		}
+		// Errors can carry provider and Entra text: no control characters.
+		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", ui.Clean(err.Error()))
 		return 1
 	}
 	return 0

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -43,12 +46,16 @@ func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 // RunStatus prints one row per cache entry.
 func RunStatus(o *StatusOptions) error {
 	f := o.f
-	home, _ := f.HomeDir()
-	dir, err := cache.ResolveDir(o.CacheDir, f.env, home)
+	dir, err := resolveCacheDir(f, o.CacheDir)
 	if err != nil {
 		return err
 	}
-	c := cache.Open(dir, func(msg string) { warn(f, "Warning: "+msg) })
+	// Looking must not create: cache.Open makes the directory.
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(f.IO.ErrOut, "no cached tokens in %s (it does not exist)\n", dir)
+		return nil
+	}
+	c := cache.Open(dir, func(msg string) { f.warn("Warning: " + msg) })
 	if !c.Enabled() {
 		return fmt.Errorf("cannot read the token cache in %s", dir)
 	}

@@ -15,6 +15,7 @@ import (
 type auth struct {
 	convert  bool              // an Azure kubelogin exec or the azure auth-provider
 	none     bool              // no credentials at all
+	unknown  bool              // a kubelogin exec that is neither Azure's nor int128's plugin
 	reason   string            // why a user is left alone, for the summary
 	exec     *execInfo         // the kubelogin exec block, when there is one
 	provider map[string]string // the azure auth-provider's config, when there is one
@@ -53,12 +54,12 @@ func classify(name string, value *yaml.Node) (auth, error) {
 	}
 	var a auth
 	if _, ex := mapGet(v, "exec"); !isNull(ex) {
-		info, foreign, err := readExec(name, ex)
+		info, leave, err := readExec(name, ex)
 		if err != nil {
 			return auth{}, err
 		}
-		if foreign != "" {
-			return auth{reason: foreign}, nil
+		if leave != nil {
+			return *leave, nil
 		}
 		a.exec, a.convert = info, true
 	}
@@ -97,27 +98,30 @@ func classify(name string, value *yaml.Node) (auth, error) {
 	return auth{none: true, reason: "has no credentials"}, nil
 }
 
-// readExec reads an exec block; foreign names the plugin when it is not
-// Azure's kubelogin.
-func readExec(name string, ex *yaml.Node) (info *execInfo, foreign string, err error) {
+// readExec reads an exec block; leave says why a user is left alone when
+// its plugin is not Azure's kubelogin.
+func readExec(name string, ex *yaml.Node) (info *execInfo, leave *auth, err error) {
 	var f execFields
 	if err := ex.Decode(&f); err != nil {
-		return nil, "", fmt.Errorf("user %q: cannot read its exec block: %s: fix the kubeconfig", name, oneLine(err))
+		return nil, nil, fmt.Errorf("user %q: cannot read its exec block: %s: fix the kubeconfig", name, oneLine(err))
 	}
 	if !isKubelogin(f.Command) {
-		return nil, fmt.Sprintf("runs the exec plugin %q", f.Command), nil
+		return nil, &auth{reason: fmt.Sprintf("runs the exec plugin %q", f.Command)}, nil
 	}
 	for _, a := range f.Args {
 		if a == "oidc-login" || strings.HasPrefix(a, "--oidc-") {
-			return nil, "runs int128's OIDC kubelogin, not Azure's", nil
+			return nil, &auth{reason: "runs int128's OIDC kubelogin, not Azure's"}, nil
 		}
 	}
 	if len(f.Args) == 0 || f.Args[0] != "get-token" {
-		return nil, "", fmt.Errorf("user %q: its exec runs %s without get-token as first arg, so it is neither Azure's nor int128's kubelogin: add get-token and its flags, or pick another user with --context", name, f.Command)
+		// Flags before get-token, or no args: broken for both plugins, and
+		// guessing could convert int128's. Not ours to fix, nor a reason
+		// to leave every other user unconverted.
+		return nil, &auth{unknown: true, reason: fmt.Sprintf("runs %s without get-token as its first arg, so it is neither Azure's nor int128's kubelogin", f.Command)}, nil
 	}
 	args, err := parseArgs(f.Args[1:])
 	if err != nil {
-		return nil, "", fmt.Errorf("user %q: cannot read its kubelogin args: %s: fix them in the kubeconfig", name, oneLine(err))
+		return nil, nil, fmt.Errorf("user %q: cannot read its kubelogin args: %s: fix them in the kubeconfig", name, oneLine(err))
 	}
 	info = &execInfo{node: deref(ex), args: args, login: args.LoginMode}
 	_, envSeq := mapGet(ex, "env")
@@ -127,12 +131,12 @@ func readExec(name string, ex *yaml.Node) (info *execInfo, foreign string, err e
 				Name string `yaml:"name"`
 			}
 			if err := n.Decode(&e); err != nil {
-				return nil, "", fmt.Errorf("user %q: cannot read its exec env: %s: fix the kubeconfig", name, oneLine(err))
+				return nil, nil, fmt.Errorf("user %q: cannot read its exec env: %s: fix the kubeconfig", name, oneLine(err))
 			}
 			info.env = append(info.env, envEntry{name: e.Name, node: n})
 		}
 	}
-	return info, "", nil
+	return info, nil, nil
 }
 
 // isKubelogin matches the command's base name, whatever the directory or

@@ -31,8 +31,10 @@ type Options struct {
 	DryRun         bool   // print the result, write nothing
 
 	IO          iostreams.IOStreams
-	Getenv      options.Getenv // KUBECONFIG, HOME, AAD_LOGIN_METHOD
+	Getenv      options.Getenv // KUBECONFIG, and AAD_LOGIN_METHOD and HOME through options.ApplyEnv
 	LockTimeout time.Duration
+
+	home string // as the settings resolver found it
 }
 
 // NewCmd returns the convert-kubeconfig command. runF replaces Run in tests.
@@ -45,7 +47,12 @@ func NewCmd(streams iostreams.IOStreams, runF func(*Options) error) *cobra.Comma
 auth-provider to run "kubelogin get-token" in the chosen login mode (-l, else
 AAD_LOGIN_METHOD, else devicecode). Other users, clusters and contexts are left as
 they are. The file is read from --kubeconfig, else KUBECONFIG, else ~/.kube/config,
-and replaced atomically under kubectl's lock.`,
+and replaced atomically under kubectl's lock. Secrets go into the exec env, never
+args, and make the file private (0600).
+
+Exit status: 0 when every user that could be converted was, 3 when kubelogin users
+that are neither Azure's nor int128's plugin were left alone (the others were
+converted), 1 on error (nothing written).`,
 		Example: `  kubelogin convert-kubeconfig -l azurecli
   kubelogin convert-kubeconfig -l spn --context aks-prod
   kubelogin convert-kubeconfig -l interactive --pop-enabled --pop-claims "u=/ARM/ID/OF/CLUSTER" --context arc1
@@ -105,23 +112,74 @@ func Run(o *Options) error {
 	}
 	if o.DryRun {
 		printFiles(o, p)
+		p.madePrivate = wouldMakePrivate(p)
 	} else if len(p.outputs) > 0 {
 		if p, err = write(o, mode, paths, p); err != nil {
 			return err
 		}
 	}
 	report(o, p)
+	if len(p.skipped) > 0 {
+		return &SkippedError{Users: userNames(skippedRefs(p.skipped))}
+	}
 	return nil
 }
 
-// targetMode is -l, else AAD_LOGIN_METHOD, else devicecode. Unlike
-// upstream, an explicit -l beats the environment.
-func targetMode(o *Options) (string, error) {
-	mode, from := o.Token.LoginMode, "-l"
-	if !o.Token.Changed("login") && !o.Token.DisableEnvOverride {
-		if v, ok := o.Getenv("AAD_LOGIN_METHOD"); ok && v != "" {
-			mode, from = v, "AAD_LOGIN_METHOD"
+// ExitSkipped is the exit status when convert-kubeconfig converted what it
+// could but left kubelogin users alone that are neither Azure's nor
+// int128's plugin. 0 means every user it could convert was converted (or
+// already was); 1 is an error, with nothing written. 3 stays clear of 1
+// and of 2, which shells and many tools use for usage errors.
+const ExitSkipped = 3
+
+// SkippedError reports kubelogin users left alone. The reasons and the
+// summary are already on stderr, so the caller only sets the exit status.
+type SkippedError struct {
+	Users string // their names, comma-separated
+}
+
+func (e *SkippedError) Error() string {
+	return "left kubelogin users alone: " + e.Users
+}
+
+// ExitCode is the exit status that says users were skipped.
+func (e *SkippedError) ExitCode() int { return ExitSkipped }
+
+func skippedRefs(s []skippedUser) []userRef {
+	refs := make([]userRef, len(s))
+	for i, u := range s {
+		refs[i] = u.ref
+	}
+	return refs
+}
+
+// wouldMakePrivate lists the files a run would make private, for --dry-run.
+func wouldMakePrivate(p *plan) []string {
+	var out []string
+	for _, f := range p.files {
+		if _, changes := p.outputs[f]; !changes || !p.secretIn[f] {
+			continue
 		}
+		if info, err := os.Stat(f.path); err == nil && modeFor(info.Mode().Perm(), true) != info.Mode().Perm() {
+			out = append(out, privateNote(f.path, info.Mode().Perm(), modeFor(info.Mode().Perm(), true)))
+		}
+	}
+	return out
+}
+
+func privateNote(path string, was, now os.FileMode) string {
+	return fmt.Sprintf("%s mode %04o (was %04o)", path, now, was)
+}
+
+// targetMode is -l, else AAD_LOGIN_METHOD, else devicecode, by the
+// settings resolver's rule for convert-kubeconfig. Unlike upstream, an
+// explicit -l beats the environment.
+func targetMode(o *Options) (string, error) {
+	before := o.Token.LoginMode
+	o.home = o.Token.ApplyEnv(options.Convert, o.Getenv).Home
+	mode, from := o.Token.LoginMode, "-l"
+	if mode != before {
+		from = "AAD_LOGIN_METHOD"
 	}
 	if mode == "" {
 		mode = options.DeviceCode
@@ -186,7 +244,7 @@ func write(o *Options, mode string, paths []string, first *plan) (*plan, error) 
 			abort()
 			return nil, fmt.Errorf("kubeconfig %s changed while converting: run the command again", f.path)
 		}
-		s, err := stage(f.path, out)
+		s, err := stage(f.path, out, p.secretIn[f])
 		if err != nil {
 			abort()
 			return nil, err
@@ -200,12 +258,16 @@ func write(o *Options, mode string, paths []string, first *plan) (*plan, error) 
 			}
 			return nil, err
 		}
+		if s.mode != s.was {
+			p.madePrivate = append(p.madePrivate, privateNote(s.path, s.was, s.mode))
+		}
 	}
 	return p, nil
 }
 
 // contextNames lists the contexts for shell completion.
 func contextNames(o *Options) []string {
+	o.home = o.Token.ApplyEnv(options.Convert, o.Getenv).Home
 	paths, err := kubeconfigPaths(o)
 	if err != nil {
 		return nil

@@ -2,6 +2,7 @@ package convert
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -69,14 +70,16 @@ func ids(extra ...string) []string { return append(append([]string{}, aksIDs...)
 
 // convertCase is one conversion of a kubeconfig named config.
 type convertCase struct {
-	name    string
-	in      string              // the kubeconfig
-	args    []string            // after --kubeconfig
-	env     map[string]string   // the whole environment
-	want    map[string][]string // converted users and their exec args
-	wantErr string
-	stderr  []string // substrings of stderr
-	check   func(t *testing.T, f *file)
+	name      string
+	in        string              // the kubeconfig
+	args      []string            // after --kubeconfig
+	env       map[string]string   // the whole environment
+	want      map[string][]string // converted users and their exec args
+	wantErr   string
+	skipped   string   // users left alone (SkippedError, exit 3), comma-separated
+	stderr    []string // substrings of stderr
+	notStderr []string // substrings stderr must not have
+	check     func(t *testing.T, f *file)
 }
 
 func TestConvertModes(t *testing.T) {
@@ -90,15 +93,18 @@ func TestConvertModes(t *testing.T) {
 			args: []string{"-l", "interactive", "--login-hint", "me@example.com", "--redirect-url", "http://localhost:8400"},
 			want: map[string][]string{aksU: gt("interactive", ids("--redirect-url", "http://localhost:8400", "--login-hint", "me@example.com")...)}},
 		{name: "AKS spn with credentials from env later", in: aks, args: []string{"-l", "spn"}, want: map[string][]string{aksU: gt("spn", aksIDs...)}},
-		{name: "AKS spn with a secret on the command line warns", in: aks, args: []string{"-l", "spn", "--client-id", "sp", "--client-secret", "s3cret"},
-			want:   map[string][]string{aksU: gt("spn", "--client-id", "sp", "--tenant-id", tenant, "--environment", "AzurePublicCloud", "--client-secret", "s3cret")},
-			stderr: []string{"Warning: the client secret given with --client-secret is now stored in clear text in ", "prefer AAD_SERVICE_PRINCIPAL_CLIENT_SECRET or AZURE_CLIENT_SECRET"}},
+		{name: "AKS spn with a secret on the command line: exec env, with a warning", in: aks, args: []string{"-l", "spn", "--client-id", "sp", "--client-secret", "s3cret"},
+			want:   map[string][]string{aksU: gt("spn", "--client-id", "sp", "--tenant-id", tenant, "--environment", "AzurePublicCloud")},
+			stderr: []string{"Warning: the client secret given with --client-secret is now stored in clear text in the exec env of ", "prefer exporting AAD_SERVICE_PRINCIPAL_CLIENT_SECRET or AZURE_CLIENT_SECRET"},
+			check:  wantEnv(aksU, "AAD_SERVICE_PRINCIPAL_CLIENT_SECRET", "s3cret")},
 		{name: "AKS spn with a pfx certificate", in: aks, args: []string{"-l", "spn", "--client-certificate", "/certs/sp.pfx", "--client-certificate-password", "pw"},
-			want:   map[string][]string{aksU: gt("spn", ids("--client-certificate", "/certs/sp.pfx", "--client-certificate-password", "pw")...)},
-			stderr: []string{"the certificate password given with --client-certificate-password is now stored in clear text"}},
+			want:   map[string][]string{aksU: gt("spn", ids("--client-certificate", "/certs/sp.pfx")...)},
+			stderr: []string{"the certificate password given with --client-certificate-password is now stored in clear text"},
+			check:  wantEnv(aksU, "AAD_SERVICE_PRINCIPAL_CLIENT_CERTIFICATE_PASSWORD", "pw")},
 		{name: "AKS ropc", in: aks, args: []string{"-l", "ropc", "--username", "me@example.com", "--password", "pw"},
-			want:   map[string][]string{aksU: gt("ropc", ids("--username", "me@example.com", "--password", "pw")...)},
-			stderr: []string{"the password given with --password is now stored in clear text", "AAD_USER_PRINCIPAL_PASSWORD or AZURE_PASSWORD"}},
+			want:   map[string][]string{aksU: gt("ropc", ids("--username", "me@example.com")...)},
+			stderr: []string{"the password given with --password is now stored in clear text", "AAD_USER_PRINCIPAL_PASSWORD or AZURE_PASSWORD"},
+			check:  wantEnv(aksU, "AAD_USER_PRINCIPAL_PASSWORD", "pw")},
 		{name: "AKS msi drops the public client id", in: aks, args: []string{"-l", "msi"}, want: map[string][]string{aksU: gt("msi")}},
 		{name: "AKS msi user-assigned", in: aks, args: []string{"-l", "msi", "--client-id", "mi"}, want: map[string][]string{aksU: gt("msi", "--client-id", "mi")}},
 		{name: "AKS msi by resource id", in: aks, args: []string{"-l", "msi", "--identity-resource-id", "/sub/rg/mi"},
@@ -237,9 +243,10 @@ func TestConvertExistingExec(t *testing.T) {
 			want: map[string][]string{"u1": gt("msi", "--cache-dir", "/c", "--client-id", "mi")}},
 		{name: "azurecli re-conversion keeps its tenant and subscription", in: oneUser(kubeloginExec(append(azurecliArgs, "--subscription", "s1")...)),
 			args: []string{"-l", "azurecli", "--timeout", "2m"}, want: map[string][]string{"u1": gt("azurecli", "--tenant-id", "t1", "--subscription", "s1", "--timeout", "2m0s")}},
-		{name: "spn re-conversion keeps its secret without a warning",
+		{name: "spn re-conversion moves its secret from args to the exec env without a warning",
 			in:   oneUser(kubeloginExec("--login", "spn", "--server-id", server, "--client-id", "sp", "--tenant-id", "t1", "--client-secret", "s")),
-			args: []string{"-l", "spn"}, want: map[string][]string{"u1": gt("spn", "--client-id", "sp", "--tenant-id", "t1", "--client-secret", "s")}},
+			args: []string{"-l", "spn"}, want: map[string][]string{"u1": gt("spn", "--client-id", "sp", "--tenant-id", "t1")},
+			notStderr: []string{"Warning"}, check: wantEnv("u1", "AAD_SERVICE_PRINCIPAL_CLIENT_SECRET", "s")},
 		{name: "a secret does not move to another mode",
 			in:   oneUser(kubeloginExec("--login", "spn", "--server-id", server, "--client-id", "sp", "--tenant-id", "t1", "--client-secret", "s")),
 			args: []string{"-l", "ropc"}, want: map[string][]string{"u1": gt("ropc", "--client-id", "sp", "--tenant-id", "t1")}},
@@ -378,12 +385,15 @@ func runCases(t *testing.T, cases []convertCase) {
 				assertNoLeftovers(t, dir, "config")
 				return
 			}
-			if r.err != nil {
-				t.Fatalf("error: %v\nstderr: %s", r.err, r.stderr)
-			}
+			checkSkipped(t, r.err, tc.skipped)
 			for _, s := range tc.stderr {
 				if !strings.Contains(r.stderr, s) {
 					t.Errorf("stderr = %q, want it to contain %q", r.stderr, s)
+				}
+			}
+			for _, s := range tc.notStderr {
+				if strings.Contains(r.stderr, s) {
+					t.Errorf("stderr = %q, want it without %q", r.stderr, s)
 				}
 			}
 			assertNoLeftovers(t, dir, "config")
@@ -410,13 +420,15 @@ func runCases(t *testing.T, cases []convertCase) {
 				if !reflect.DeepEqual(u.Exec.Args, want) {
 					t.Errorf("user %s args:\n got %q\nwant %q", user, u.Exec.Args, want)
 				}
+				assertNoSecretArgs(t, user, u.Exec.Args)
 			}
 			if tc.check != nil {
 				tc.check(t, after)
 			}
 			converted := readString(t, path)
 			r2 := runCmd(t, tc.env, args...)
-			if r2.err != nil || readString(t, path) != converted {
+			checkSkipped(t, r2.err, tc.skipped)
+			if readString(t, path) != converted {
 				t.Errorf("second run changed the file or failed (%v):\n%s", r2.err, readString(t, path))
 			}
 			if len(tc.want) > 0 && !strings.Contains(r2.stderr, "nothing to convert") {
@@ -442,5 +454,53 @@ func assertNoLeftovers(t *testing.T, dir string, keep ...string) {
 		if !allowed[e.Name()] {
 			t.Errorf("left behind: %s", filepath.Join(dir, e.Name()))
 		}
+	}
+}
+
+// wantEnv checks that user's exec env has name=value exactly once.
+func wantEnv(user, name, value string) func(t *testing.T, f *file) {
+	return func(t *testing.T, f *file) {
+		t.Helper()
+		n := 0
+		for _, e := range userOf(t, f, user).Exec.Env {
+			if e.Name == name {
+				n++
+				if e.Value != value {
+					t.Errorf("user %s: env %s has another value", user, name)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("user %s: env %s appears %d times, want once", user, name, n)
+		}
+	}
+}
+
+// assertNoSecretArgs: a secret never sits in args, which any local user
+// reads in /proc/PID/cmdline while kubectl runs kubelogin.
+func assertNoSecretArgs(t testing.TB, user string, args []string) {
+	t.Helper()
+	for _, a := range args {
+		for _, f := range secretFlags {
+			if a == "--"+f || strings.HasPrefix(a, "--"+f+"=") {
+				t.Errorf("user %s: --%s in args", user, f)
+			}
+		}
+	}
+}
+
+// checkSkipped checks that a run succeeded, or left exactly the users
+// skipped alone and says so through its exit status.
+func checkSkipped(t *testing.T, err error, skipped string) {
+	t.Helper()
+	if skipped == "" {
+		if err != nil {
+			t.Fatalf("error: %v", err)
+		}
+		return
+	}
+	var se *SkippedError
+	if !errors.As(err, &se) || se.Users != skipped || se.ExitCode() != 3 {
+		t.Fatalf("error = %v, want users %s left alone with exit status 3", err, skipped)
 	}
 }

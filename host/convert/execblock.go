@@ -43,7 +43,7 @@ func newUserValue(old *yaml.Node, a auth, exec *yaml.Node) *yaml.Node {
 // kubelogin exec the command path, a v1 or v1beta1 apiVersion, a non-empty
 // installHint, a valid interactiveMode, provideClusterInfo and env entries
 // that are not kubelogin's own settings.
-func newExec(a auth, mode string, args []string, azureConfigDir string) *yaml.Node {
+func newExec(a auth, mode string, args []string, azureConfigDir string, secrets map[string]string) *yaml.Node {
 	get := func(key string) *yaml.Node {
 		if a.exec == nil {
 			return nil
@@ -69,7 +69,7 @@ func newExec(a auth, mode string, args []string, azureConfigDir string) *yaml.No
 		cmd = strNode("kubelogin")
 	}
 	put("command", cmd)
-	if env := execEnv(a, mode, azureConfigDir); len(env) > 0 {
+	if env := execEnv(a, mode, azureConfigDir, args, secrets); len(env) > 0 {
 		put("env", seqNode(env...))
 	}
 	hint := get("installHint")
@@ -94,32 +94,52 @@ func newExec(a auth, mode string, args []string, azureConfigDir string) *yaml.No
 	return mapNode(pairs...)
 }
 
-// execEnv keeps the existing env entries except AAD_LOGIN_METHOD, which
-// would override the --login just written, and AZURE_CONFIG_DIR, which
-// only azurecli uses: set from --azure-config-dir, else kept.
-func execEnv(a auth, mode, azureConfigDir string) []*yaml.Node {
-	var out []*yaml.Node
-	placed := false
-	dirEntry := func() *yaml.Node {
-		return mapNode(strNode("name"), strNode("AZURE_CONFIG_DIR"), strNode("value"), strNode(azureConfigDir))
+// execEnv keeps the existing env entries except the ones kubelogin
+// manages: AAD_LOGIN_METHOD, which would override the --login just written,
+// is dropped; AZURE_CONFIG_DIR, which only azurecli uses, is set from
+// --azure-config-dir, else kept; the secrets' variables hold exactly the
+// secrets this user gets. A managed entry is replaced where it stood, so a
+// second run changes nothing; new ones are appended.
+func execEnv(a auth, mode, azureConfigDir string, args []string, secrets map[string]string) []*yaml.Node {
+	type want struct{ name, value string }
+	var wants []want
+	if mode == options.AzureCLI && azureConfigDir != "" {
+		wants = append(wants, want{"AZURE_CONFIG_DIR", azureConfigDir})
 	}
+	for _, f := range secretFlags {
+		if v, ok := secrets[f]; ok {
+			wants = append(wants, want{envName(f, args), v})
+		}
+	}
+	entry := func(w want) *yaml.Node {
+		return mapNode(strNode("name"), strNode(w.name), strNode("value"), strNode(w.value))
+	}
+	placed := map[string]bool{}
+	var out []*yaml.Node
 	if a.exec != nil {
 		for _, e := range a.exec.env {
-			switch {
-			case e.name == "AAD_LOGIN_METHOD":
-			case e.name == "AZURE_CONFIG_DIR" && mode != options.AzureCLI:
-			case e.name == "AZURE_CONFIG_DIR" && azureConfigDir != "":
-				if !placed {
-					out = append(out, dirEntry())
-					placed = true
-				}
-			default:
+			_, secret := isSecretEnv(e.name)
+			managed := secret || e.name == "AAD_LOGIN_METHOD" || e.name == "AZURE_CONFIG_DIR"
+			if !managed {
 				out = append(out, e.node)
+				continue
+			}
+			for _, w := range wants {
+				if w.name == e.name && !placed[w.name] {
+					out = append(out, entry(w))
+					placed[w.name] = true
+				}
+			}
+			if e.name == "AZURE_CONFIG_DIR" && mode == options.AzureCLI && azureConfigDir == "" && !placed[e.name] {
+				out = append(out, e.node)
+				placed[e.name] = true
 			}
 		}
 	}
-	if mode == options.AzureCLI && azureConfigDir != "" && !placed {
-		out = append(out, dirEntry())
+	for _, w := range wants {
+		if !placed[w.name] {
+			out = append(out, entry(w))
+		}
 	}
 	return out
 }

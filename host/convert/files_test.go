@@ -186,17 +186,6 @@ func TestWriteKeepsFile(t *testing.T) {
 			t.Errorf("dry run printed:\n%s\nrun wrote:\n%s", r.stdout, readString(t, path))
 		}
 	})
-	t.Run("a readable file is named in the secret warning", func(t *testing.T) {
-		dir := t.TempDir()
-		path := writeFile(t, dir, "config", aks)
-		if err := os.Chmod(path, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		r := runCmd(t, nil, "--kubeconfig", path, "-l", "spn", "--client-secret", "s")
-		if r.err != nil || !strings.Contains(r.stderr, path+" (readable by others: mode 0644)") {
-			t.Errorf("err = %v, stderr = %q", r.err, r.stderr)
-		}
-	})
 	t.Run("relative paths become absolute", func(t *testing.T) {
 		dir := t.TempDir()
 		path := writeFile(t, dir, "config", aks)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -60,15 +61,10 @@ func kubeconfigPaths(o *Options) ([]string, error) {
 		}
 		return paths, nil
 	}
-	home, ok := o.Getenv("HOME")
-	if !ok || home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return nil, fmt.Errorf("cannot find the home directory for ~/.kube/config: %w: pass --kubeconfig", err)
-		}
-		home = h
+	if o.home == "" {
+		return nil, fmt.Errorf("cannot find the home directory for ~/.kube/config: neither HOME nor USERPROFILE is set: pass --kubeconfig")
 	}
-	p := filepath.Join(home, ".kube", "config")
+	p := filepath.Join(o.home, ".kube", "config")
 	if _, err := os.Stat(p); err != nil {
 		return nil, fmt.Errorf("cannot read kubeconfig %s: %w: pass --kubeconfig or set KUBECONFIG", p, unwrapPath(err))
 	}
@@ -133,6 +129,9 @@ func parseFile(path string, data []byte) (*file, error) {
 	if f.root != nil && f.root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("kubeconfig %s is not a kubeconfig: its top level is not a mapping", path)
 	}
+	if err := checkKind(f); err != nil {
+		return nil, err
+	}
 	var err error
 	if f.users, err = readList(f, "users", "user"); err != nil {
 		return nil, err
@@ -141,6 +140,64 @@ func parseFile(path string, data []byte) (*file, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// passKubeconfig ends the errors about a file that is not a kubeconfig.
+const passKubeconfig = "pass your kubeconfig with --kubeconfig or KUBECONFIG"
+
+// kubeconfigKeys are the top-level keys of client-go's Config besides
+// apiVersion, which every Kubernetes manifest has.
+var kubeconfigKeys = []string{"kind", "clusters", "contexts", "users", "current-context", "preferences", "extensions"}
+
+// checkKind refuses what kubectl refuses: a kind other than Config or an
+// apiVersion other than v1 (a Pod manifest, a Deployment), either one not
+// a string. Like kubectl it accepts a file with neither. Unlike kubectl,
+// which reads any other mapping as an empty kubeconfig, it also refuses a
+// mapping with none of a kubeconfig's keys: convert was pointed at the
+// wrong file, and "nothing to convert" would hide that.
+func checkKind(f *file) error {
+	if f.root == nil {
+		return nil
+	}
+	what := func(field string, v *yaml.Node) (string, error) {
+		if isNull(v) {
+			return "", nil
+		}
+		if v = deref(v); v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
+			return "", fmt.Errorf("%s is not a kubeconfig: its %s is not a string, which kubectl refuses too: %s", f.path, field, passKubeconfig)
+		}
+		return v.Value, nil
+	}
+	_, kv := mapGet(f.root, "kind")
+	kind, err := what("kind", kv)
+	if err != nil {
+		return err
+	}
+	_, av := mapGet(f.root, "apiVersion")
+	api, err := what("apiVersion", av)
+	if err != nil {
+		return err
+	}
+	switch {
+	case strings.EqualFold(kind, "Config") && kind != "Config":
+		return fmt.Errorf("%s is not a kubeconfig: its kind is %q, not Config, which kubectl refuses too: %s", f.path, kind, passKubeconfig)
+	case kind != "" && kind != "Config":
+		return fmt.Errorf("%s is not a kubeconfig but a %s manifest (kind: %s), which kubectl refuses too: %s", f.path, kind, kind, passKubeconfig)
+	case api != "" && api != "v1":
+		return fmt.Errorf("%s is not a kubeconfig: its apiVersion is %q, not v1, which kubectl refuses too: %s", f.path, api, passKubeconfig)
+	case kind == "" && len(f.root.Content) > 0 && !hasAnyKey(f.root, kubeconfigKeys):
+		return fmt.Errorf("%s is not a kubeconfig: it has none of the keys clusters, contexts, users: %s", f.path, passKubeconfig)
+	}
+	return nil
+}
+
+func hasAnyKey(m *yaml.Node, keys []string) bool {
+	for _, k := range keys {
+		if kn, _ := mapGet(m, k); kn != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // readList reads the named items of a top-level list. kubectl rejects an

@@ -2,6 +2,7 @@ package convert
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -108,12 +109,16 @@ var hints = map[string]string{
 	"tenant-id": "pass --tenant-id",
 }
 
-// buildArgs is the get-token command line for one user, and the flags it
-// wrote.
-func buildArgs(userName string, r resolver) (args []string, written map[string]bool, err error) {
-	written = map[string]bool{}
+// buildArgs is the get-token command line for one user, the secrets that
+// go into its exec env instead (flag -> value), and the flags it wrote.
+func buildArgs(userName string, r resolver) (args []string, secrets map[string]string, written map[string]bool, err error) {
+	written, secrets = map[string]bool{}, map[string]string{}
 	add := func(flag, v string) {
 		switch {
+		case secretEnv[flag].aad != "" && v != "":
+			// Args are visible to every user in /proc/PID/cmdline while
+			// kubectl runs kubelogin; the env is not.
+			secrets[flag] = v
 		case boolFlags[flag] && v == "true":
 			args = append(args, "--"+flag)
 		case boolFlags[flag] || v == "":
@@ -130,20 +135,20 @@ func buildArgs(userName string, r resolver) (args []string, written map[string]b
 	args = []string{"get-token", "--login", r.mode}
 	server := r.value("server-id", fromAny)
 	if server == "" {
-		return nil, nil, missing("server-id")
+		return nil, nil, nil, missing("server-id")
 	}
 	add("server-id", server)
 	add("cache-dir", r.value("cache-dir", fromAny))
 	for _, s := range modeSettings[r.mode] {
 		if s == pop {
 			if err := addPoP(userName, r, add); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			continue
 		}
 		v := r.value(s.flag, s.from)
 		if s.required && v == "" {
-			return nil, nil, missing(s.flag)
+			return nil, nil, nil, missing(s.flag)
 		}
 		if s.unless != "" && written[s.unless] {
 			continue
@@ -151,12 +156,62 @@ func buildArgs(userName string, r resolver) (args []string, written map[string]b
 		if s.flag == "environment" && v != "" {
 			// Upstream silently uses the public cloud for an unknown name.
 			if _, err := (&options.Token{Environment: v}).ResolvedAuthorityHost(); err != nil {
-				return nil, nil, fmt.Errorf("user %q: %w", userName, err)
+				return nil, nil, nil, fmt.Errorf("user %q: %w", userName, err)
 			}
 		}
 		add(s.flag, v)
 	}
-	return args, written, nil
+	if len(secrets) > 0 && written["disable-environment-override"] {
+		return nil, nil, nil, fmt.Errorf("user %q: --disable-environment-override would make get-token ignore the exec env that holds its %s: drop it with --disable-environment-override=false, or export the secret instead of passing it", userName, secretNames(secrets))
+	}
+	return args, secrets, written, nil
+}
+
+// secretEnvVar is the variable get-token reads a secret from
+// (options.ApplyEnv): the AAD_* name, or the ARM_* one when the user's
+// args ask for Terraform's variables.
+type secretEnvVar struct{ aad, arm string }
+
+// secretEnv maps each secret flag to its variables.
+var secretEnv = map[string]secretEnvVar{
+	"client-secret":               {"AAD_SERVICE_PRINCIPAL_CLIENT_SECRET", "ARM_CLIENT_SECRET"},
+	"client-certificate-password": {"AAD_SERVICE_PRINCIPAL_CLIENT_CERTIFICATE_PASSWORD", "ARM_CLIENT_CERTIFICATE_PASSWORD"},
+	"password":                    {"AAD_USER_PRINCIPAL_PASSWORD", ""},
+}
+
+// secretFlags are secretEnv's keys in the order entries are written.
+var secretFlags = []string{"client-secret", "client-certificate-password", "password"}
+
+// envName is the variable a secret is written to for a user whose args
+// are args.
+func envName(flag string, args []string) string {
+	v := secretEnv[flag]
+	if v.arm != "" && slices.Contains(args, "--use-azurerm-env-vars") {
+		return v.arm
+	}
+	return v.aad
+}
+
+// isSecretEnv reports an env entry that holds one of kubelogin's secrets,
+// under either name, and which flag's.
+func isSecretEnv(name string) (flag string, ok bool) {
+	for f, v := range secretEnv {
+		if name == v.aad || (v.arm != "" && name == v.arm) {
+			return f, true
+		}
+	}
+	return "", false
+}
+
+// secretNames lists secrets by what they are, for messages.
+func secretNames(secrets map[string]string) string {
+	var out []string
+	for _, f := range secretFlags {
+		if _, ok := secrets[f]; ok {
+			out = append(out, strings.ReplaceAll(f, "-", " "))
+		}
+	}
+	return strings.Join(out, " and ")
 }
 
 // addPoP writes --pop-enabled --pop-claims as a pair; claims without PoP

@@ -24,20 +24,29 @@ type edit struct {
 // plan is what a run does, computed from the files' bytes alone so it can
 // be computed again under the lock.
 type plan struct {
-	mode      string
-	files     []*file
-	checked   int
-	converted []userRef
-	upToDate  []userRef            // Azure users already converted as asked
-	skip      string               // with --context: why its user is left alone
-	written   map[string][]userRef // explicit flag -> users it was written to
-	outputs   map[*file][]byte     // new contents of the files that change
+	mode        string
+	files       []*file
+	checked     int
+	converted   []userRef
+	upToDate    []userRef            // Azure users already converted as asked
+	skipped     []skippedUser        // kubelogin users that are neither plugin, left alone
+	skip        string               // with --context: why its user is left alone
+	secretIn    map[*file]bool       // files where a converted user's exec env holds a secret
+	madePrivate []string             // files whose mode was (or would be) narrowed to 0600, for the summary
+	written     map[string][]userRef // explicit flag -> users it was written to
+	outputs     map[*file][]byte     // new contents of the files that change
+}
+
+// skippedUser is a kubelogin user convert cannot read, and why.
+type skippedUser struct {
+	ref    userRef
+	reason string
 }
 
 // makePlan converts every user in scope: the user of --context, else every
 // user, each in the first file that defines it (client-go's merge rule).
 func makePlan(o *Options, mode string, files []*file) (*plan, error) {
-	p := &plan{mode: mode, files: files, written: map[string][]userRef{}, outputs: map[*file][]byte{}}
+	p := &plan{mode: mode, files: files, written: map[string][]userRef{}, outputs: map[*file][]byte{}, secretIn: map[*file]bool{}}
 	scope, err := usersInScope(o.Context, files)
 	if err != nil {
 		return nil, err
@@ -55,11 +64,16 @@ func makePlan(o *Options, mode string, files []*file) (*plan, error) {
 				if a.none {
 					return nil, fmt.Errorf("user %q of context %q has no credentials to convert: give it a kubelogin exec or pick another context", name, o.Context)
 				}
+				if a.unknown {
+					return nil, fmt.Errorf("user %q of context %q %s: add get-token and its flags, or pick another context", name, o.Context, a.reason)
+				}
 				p.skip = fmt.Sprintf("user %s of context %s %s, not kubelogin or the azure auth-provider", name, o.Context, a.reason)
+			} else if a.unknown {
+				p.skipped = append(p.skipped, skippedUser{ref: ref, reason: a.reason})
 			}
 			continue
 		}
-		args, written, err := buildArgs(name, resolver{explicit: &o.Token, auth: a, mode: mode})
+		args, secrets, written, err := buildArgs(name, resolver{explicit: &o.Token, auth: a, mode: mode})
 		if err != nil {
 			return nil, err
 		}
@@ -71,12 +85,15 @@ func makePlan(o *Options, mode string, files []*file) (*plan, error) {
 				p.written[flag] = append(p.written[flag], ref)
 			}
 		}
-		nv := newUserValue(ref.entry.value, a, newExec(a, mode, args, o.AzureConfigDir))
+		nv := newUserValue(ref.entry.value, a, newExec(a, mode, args, o.AzureConfigDir, secrets))
 		if sameMeaning(ref.entry.value, nv) {
 			p.upToDate = append(p.upToDate, ref)
 			continue
 		}
 		p.converted = append(p.converted, ref)
+		if len(secrets) > 0 {
+			p.secretIn[ref.file] = true
+		}
 		edits[ref.file] = append(edits[ref.file], edit{entry: ref.entry, newValue: nv})
 	}
 	// PoP claims name one cluster; copying them to every user breaks the

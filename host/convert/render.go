@@ -85,6 +85,9 @@ func splice(f *file, edits []edit) []byte {
 		return nil
 	}
 	src := f.data
+	if otherLineBreaks(src) {
+		return nil // the parser's line numbers would not match lineStarts
+	}
 	starts := lineStarts(src)
 	order, end := preorder(f.doc)
 	type region struct {
@@ -103,6 +106,9 @@ func splice(f *file, edits []edit) []byte {
 				return nil
 			}
 			last = order[i].Line - 1
+		}
+		if last > len(starts) {
+			return nil
 		}
 		for last > k.Line && blankOrComment(lineText(src, starts, last)) {
 			last--
@@ -195,6 +201,12 @@ func compactSeqs(f *file) bool {
 	line := lineText(f.data, starts, users.Content[0].Line)
 	dash := bytes.IndexByte(line, '-')
 	return dash < 0 || dash+1 == k.Column
+}
+
+// otherLineBreaks reports line breaks YAML counts besides \n and \r\n: a
+// lone \r, NEL, LS and PS.
+func otherLineBreaks(src []byte) bool {
+	return bytes.Contains(bytes.ReplaceAll(src, []byte("\r\n"), nil), []byte("\r")) || bytes.ContainsAny(src, "\u0085\u2028\u2029")
 }
 
 func lineStarts(src []byte) []int {

@@ -2,7 +2,6 @@ package convert
 
 import (
 	"fmt"
-	"os"
 	"strings"
 )
 
@@ -37,6 +36,10 @@ func report(o *Options, p *plan) {
 	if ignored := ignoredFlags(o, p); len(ignored) > 0 {
 		fmt.Fprintf(w, "Warning: -l %s does not use %s: not written to the kubeconfig\n", p.mode, strings.Join(ignored, ", "))
 	}
+	for _, s := range p.skipped {
+		fmt.Fprintf(w, "Warning: left user %s in %s alone: it %s; fix its args by hand, then run convert-kubeconfig again\n",
+			s.ref.entry.name, s.ref.file.path, s.reason)
+	}
 	for _, s := range secrets {
 		refs := p.written[s.flag]
 		if len(refs) == 0 {
@@ -47,14 +50,14 @@ func report(o *Options, p *plan) {
 		for _, r := range refs {
 			if !seen[r.file.path] {
 				seen[r.file.path] = true
-				where = append(where, r.file.path+readableNote(r.file.path))
+				where = append(where, r.file.path)
 			}
 		}
 		verb := "is now"
 		if o.DryRun {
 			verb = "would be"
 		}
-		fmt.Fprintf(w, "Warning: the %s given with --%s %s stored in clear text in %s; prefer %s\n",
+		fmt.Fprintf(w, "Warning: the %s given with --%s %s stored in clear text in the exec env of %s (not in args, which other users can read while kubelogin runs); prefer exporting %s\n",
 			s.what, s.flag, verb, strings.Join(where, ", "), s.env)
 	}
 	fmt.Fprintln(w, summary(o, p))
@@ -78,14 +81,6 @@ func ignoredFlags(o *Options, p *plan) []string {
 	return out
 }
 
-// readableNote flags a kubeconfig that others can read.
-func readableNote(path string) string {
-	if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o044 != 0 {
-		return fmt.Sprintf(" (readable by others: mode %04o)", info.Mode().Perm())
-	}
-	return ""
-}
-
 // summary is the one line that says what changed, or why nothing did.
 func summary(o *Options, p *plan) string {
 	if len(p.converted) > 0 {
@@ -105,12 +100,25 @@ func summary(o *Options, p *plan) string {
 		if len(p.upToDate) > 0 {
 			s += "; already up to date: " + userNames(p.upToDate)
 		}
+		if len(p.skipped) > 0 {
+			s += "; left alone: " + userNames(skippedRefs(p.skipped))
+		}
+		if len(p.madePrivate) > 0 {
+			made := "made private, as it now holds a secret: "
+			if o.DryRun {
+				made = "would be made private, as it would hold a secret: "
+			}
+			s += "; " + made + strings.Join(p.madePrivate, ", ")
+		}
 		if o.DryRun {
 			s += " (dry run: nothing written)"
 		}
 		return s
 	}
 	checked := fmt.Sprintf("checked %d %s in %s", p.checked, plural(p.checked, "user"), fileList(p.files))
+	if len(p.skipped) > 0 {
+		checked += "; left alone: " + userNames(skippedRefs(p.skipped))
+	}
 	switch {
 	case len(p.upToDate) > 0:
 		return fmt.Sprintf("nothing to convert: %s %s already %s %s with these settings (%s)",

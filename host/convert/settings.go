@@ -128,8 +128,20 @@ func (r resolver) value(flag string, from inherit) string {
 }
 
 func (r resolver) execValue(flag string) string {
-	if r.auth.exec == nil || !changed(r.auth.exec.args, flag) {
+	if r.auth.exec == nil {
 		return ""
 	}
-	return flagValue(r.auth.exec.args, flag)
+	if changed(r.auth.exec.args, flag) {
+		return flagValue(r.auth.exec.args, flag)
+	}
+	if _, secret := secretEnv[flag]; secret {
+		// A secret written earlier sits in the exec env (either name).
+		for _, e := range r.auth.exec.env {
+			if f, ok := isSecretEnv(e.name); ok && f == flag {
+				_, v := mapGet(e.node, "value")
+				return scalarString(v)
+			}
+		}
+	}
+	return ""
 }

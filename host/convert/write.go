@@ -1,12 +1,14 @@
 package convert
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 	"time"
 )
 
@@ -51,13 +53,29 @@ func lockFile(path string, timeout time.Duration) error {
 
 // staged is a new file content written next to its target, not yet in place.
 type staged struct {
+	path        string // as the user named it
 	target, tmp string
+	data        []byte
+	mode, was   fs.FileMode // the mode it gets, and the one it had
+}
+
+// rename is os.Rename; tests make it fail as it does on a bind mount.
+var rename = os.Rename
+
+// modeFor is the mode a kubeconfig keeps, without group and other access
+// when a secret is added to it.
+func modeFor(perm fs.FileMode, private bool) fs.FileMode {
+	if private {
+		return perm & 0o600
+	}
+	return perm
 }
 
 // stage writes data to a temporary file beside the kubeconfig (symlinks
 // followed, so a linked kubeconfig stays a link), with the original's mode
-// and, where possible, owner. Nothing is visible until commit.
-func stage(path string, data []byte) (*staged, error) {
+// (made private when it gets a secret) and, where possible, owner. Nothing
+// is visible until commit.
+func stage(path string, data []byte, private bool) (*staged, error) {
 	target, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot write kubeconfig %s: %w", path, unwrapPath(err))
@@ -80,8 +98,8 @@ func stage(path string, data []byte) (*staged, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot write kubeconfig %s: %w: make its directory writable or use --dry-run", path, unwrapPath(err))
 	}
-	s := &staged{target: target, tmp: tmp.Name()}
-	err = tmp.Chmod(info.Mode().Perm())
+	s := &staged{path: path, target: target, tmp: tmp.Name(), data: data, was: info.Mode().Perm(), mode: modeFor(info.Mode().Perm(), private)}
+	err = tmp.Chmod(s.mode)
 	if err == nil {
 		keepOwner(tmp, info)
 		_, err = tmp.Write(data)
@@ -99,9 +117,19 @@ func stage(path string, data []byte) (*staged, error) {
 	return s, nil
 }
 
-// commit renames the staged file over the kubeconfig.
+// commit renames the staged file over the kubeconfig. Where the kubeconfig
+// cannot be renamed over (a bind-mounted file, `docker -v
+// ~/.kube/config:...`, is EBUSY; another file system is EXDEV) it is
+// written in place, as kubectl config does.
 func (s *staged) commit() error {
-	if err := os.Rename(s.tmp, s.target); err != nil {
+	err := rename(s.tmp, s.target)
+	if errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EXDEV) {
+		if werr := s.writeInPlace(); werr != nil {
+			return fmt.Errorf("cannot replace kubeconfig %s (rename: %v), nor write it in place: %w", s.target, linkErr(err), werr)
+		}
+		return nil
+	}
+	if err != nil {
 		s.abort()
 		return fmt.Errorf("cannot replace kubeconfig %s: %w", s.target, err)
 	}
@@ -112,4 +140,50 @@ func (s *staged) commit() error {
 	return nil
 }
 
+// writeInPlace truncates the kubeconfig and writes the new content through
+// its own inode, under the lock. The staged copy is read back and compared
+// first, so only content that reached the disk intact and was verified
+// (render) is written. This is not atomic: a crash between truncate and
+// fsync leaves a short file, which is why it is only the fallback.
+func (s *staged) writeInPlace() error {
+	defer s.abort()
+	got, err := os.ReadFile(s.tmp)
+	if err != nil {
+		return fmt.Errorf("reading back the staged copy: %w", unwrapPath(err))
+	}
+	if !bytes.Equal(got, s.data) {
+		return errors.New("the staged copy does not read back as written")
+	}
+	f, err := os.OpenFile(s.target, os.O_WRONLY, 0)
+	if err != nil {
+		return unwrapPath(err)
+	}
+	if s.mode != s.was {
+		err = f.Chmod(s.mode)
+	}
+	if err == nil {
+		err = f.Truncate(0)
+	}
+	if err == nil {
+		_, err = f.WriteAt(s.data, 0)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 func (s *staged) abort() { _ = os.Remove(s.tmp) }
+
+// linkErr drops the *LinkError wrapper of a rename, whose paths are a
+// temporary file's.
+func linkErr(err error) error {
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}

@@ -1,93 +1,214 @@
 package options
 
 import (
+	"runtime"
+	"slices"
+	"strings"
 	"time"
 )
 
 // Getenv reads one environment variable; tests pass a map's lookup.
 type Getenv func(string) (string, bool)
 
-// ApplyEnv fills settings from the environment. The rule, documented in the
-// README: a value given as a flag (on the command line or in the kubeconfig's
-// args) wins over the environment, with two deliberate exceptions kept from
-// upstream because users rely on them:
-//   - AAD_LOGIN_METHOD replaces --login, to switch a kubeconfig's mode;
+// Command is who resolves: get-token reads every variable in Vars,
+// convert-kubeconfig only those marked Convert (it writes no environment
+// value into a kubeconfig).
+type Command int
+
+// The commands that resolve settings.
+const (
+	GetToken Command = iota
+	Convert
+)
+
+// Resolved is what the environment says besides the token settings.
+type Resolved struct {
+	// Home is the user's home directory (HOME, else USERPROFILE); "" when
+	// unknown.
+	Home string
+	// AzureConfigDir and AzdConfigDir are where az and azd keep their
+	// sign-in (AZURE_CONFIG_DIR, AZD_CONFIG_DIR); "" means their default
+	// under Home.
+	AzureConfigDir string
+	AzdConfigDir   string
+	// CacheDirSource names where Token.CacheDir came from: "--cache-dir",
+	// "KUBECACHEDIR", or "" for neither.
+	CacheDirSource string
+}
+
+// ApplyEnv is the host's one reader of kubelogin's settings in the
+// environment. Driven by Vars, it fills the settings that flags (on the
+// command line or in the kubeconfig's args) left unset, and returns where
+// the user's files are. A flag wins over the environment, with two
+// deliberate exceptions kept from upstream because users rely on them:
+//   - AAD_LOGIN_METHOD replaces get-token's --login, to switch a
+//     kubeconfig's mode;
 //   - service principal credentials travel as a pair: when no secret or
 //     certificate was given as a flag, the client id comes from the same
 //     environment that supplies the credential (the AKS workflow
 //     `convert-kubeconfig -l spn` then `export AAD_SERVICE_PRINCIPAL_*`).
 //
-// --disable-environment-override turns all of it off.
-func (o *Token) ApplyEnv(getenv Getenv) {
-	if o.DisableEnvOverride {
-		return
+// --disable-environment-override turns all of it off, except the Always
+// variables, which say where files are rather than override a setting.
+func (o *Token) ApplyEnv(cmd Command, getenv Getenv) Resolved {
+	var r Resolved
+	if o.CacheDir != "" {
+		r.CacheDirSource = "--cache-dir"
 	}
-	first := func(names ...string) (string, bool) {
-		for _, n := range names {
-			if v, ok := getenv(n); ok && v != "" {
-				return v, true
+	// The mode decides which variables apply, so it is settled first.
+	for _, v := range o.applicable(cmd, FieldLoginMode) {
+		if val, ok := lookup(getenv, v.Name); ok {
+			if cmd == GetToken || !o.Changed("login") {
+				o.LoginMode = val
 			}
-		}
-		return "", false
-	}
-	fill := func(dst *string, flag string, names ...string) {
-		if o.Changed(flag) && *dst != "" {
-			return
-		}
-		if v, ok := first(names...); ok {
-			*dst = v
+			break
 		}
 	}
-
-	if v, ok := first("AAD_LOGIN_METHOD"); ok {
-		o.LoginMode = v
-	}
-
-	idVars := []string{"AZURE_CLIENT_ID", "AAD_SERVICE_PRINCIPAL_CLIENT_ID"}
-	secretVars := []string{"AZURE_CLIENT_SECRET", "AAD_SERVICE_PRINCIPAL_CLIENT_SECRET"}
-	certVars := []string{"AZURE_CLIENT_CERTIFICATE_PATH", "AAD_SERVICE_PRINCIPAL_CLIENT_CERTIFICATE"}
-	certPassVars := []string{"AZURE_CLIENT_CERTIFICATE_PASSWORD", "AAD_SERVICE_PRINCIPAL_CLIENT_CERTIFICATE_PASSWORD"}
-	tenantVars := []string{"AZURE_TENANT_ID"}
-	if o.UseAzureRMEnvVars {
-		idVars, secretVars, certVars = []string{"ARM_CLIENT_ID"}, []string{"ARM_CLIENT_SECRET"}, []string{"ARM_CLIENT_CERTIFICATE_PATH"}
-		certPassVars, tenantVars = []string{"ARM_CLIENT_CERTIFICATE_PASSWORD"}, []string{"ARM_TENANT_ID"}
-	}
-
-	credFlagGiven := (o.Changed("client-secret") && o.ClientSecret != "") || (o.Changed("client-certificate") && o.ClientCertificate != "")
-	_, envSecret := first(secretVars...)
-	_, envCert := first(certVars...)
-	if o.LoginMode == SPN && !credFlagGiven && (envSecret || envCert) {
-		if v, ok := first(idVars...); ok {
-			o.ClientID = v
+	credFlag := (o.Changed("client-secret") && o.ClientSecret != "") || (o.Changed("client-certificate") && o.ClientCertificate != "")
+	envCred := o.anySet(cmd, getenv, FieldClientSecret) || o.anySet(cmd, getenv, FieldClientCertificate)
+	filled := map[Field]bool{}
+	for _, v := range o.applicable(cmd, -1) {
+		if v.Field == FieldLoginMode || filled[v.Field] {
+			continue
 		}
-	} else {
-		fill(&o.ClientID, "client-id", idVars...)
-	}
-	fill(&o.ClientSecret, "client-secret", secretVars...)
-	fill(&o.ClientCertificate, "client-certificate", certVars...)
-	fill(&o.ClientCertificatePassword, "client-certificate-password", certPassVars...)
-	fill(&o.TenantID, "tenant-id", tenantVars...)
-	fill(&o.Username, "username", "AZURE_USERNAME", "AAD_USER_PRINCIPAL_NAME")
-	fill(&o.Password, "password", "AZURE_PASSWORD", "AAD_USER_PRINCIPAL_PASSWORD")
-	fill(&o.AuthorityHost, "authority-host", "AZURE_AUTHORITY_HOST")
-	if o.LoginMode == WorkloadIdentity {
-		fill(&o.FederatedTokenFile, "federated-token-file", "AZURE_FEDERATED_TOKEN_FILE")
-	}
-	if o.LoginMode == AzurePipelines {
-		fillEmpty := func(dst *string, name string) {
-			if v, ok := first(name); ok && *dst == "" {
-				*dst = v
+		val, ok := lookup(getenv, v.Name)
+		if !ok {
+			continue
+		}
+		dst, flagSet := o.field(v.Field, &r)
+		switch v.Rule {
+		case Paired:
+			if o.LoginMode == SPN && !credFlag && envCred {
+				flagSet = false
 			}
+		case FillEmpty:
+			if *dst != "" {
+				continue
+			}
+			flagSet = false
 		}
-		fillEmpty(&o.ClientID, "AZURESUBSCRIPTION_CLIENT_ID")
-		fillEmpty(&o.TenantID, "AZURESUBSCRIPTION_TENANT_ID")
-		fillEmpty(&o.PipelinesConnectionID, "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID")
-	}
-	if !o.Changed("timeout") {
-		if v, ok := first("AZURE_CLI_TIMEOUT"); ok {
-			if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		if flagSet {
+			continue
+		}
+		if v.Field == FieldTimeout {
+			if d, err := time.ParseDuration(val); err == nil && d > 0 {
 				o.Timeout = d
 			}
+		} else {
+			*dst = val
+		}
+		if v.Field == FieldCacheDir {
+			r.CacheDirSource = v.Name
+		}
+		filled[v.Field] = true
+	}
+	return r
+}
+
+// applicable lists the variables of field (every field for -1) that this
+// run reads, in rank order.
+func (o *Token) applicable(cmd Command, field Field) []Var {
+	var out []Var
+	for _, v := range Vars {
+		switch {
+		case field >= 0 && v.Field != field,
+			cmd == Convert && !v.Convert,
+			o.DisableEnvOverride && v.Rule != Always,
+			v.When == WithAzureRM && !o.UseAzureRMEnvVars,
+			v.When == WithoutAzureRM && o.UseAzureRMEnvVars,
+			v.Modes != nil && !slices.Contains(v.Modes, o.LoginMode):
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func (o *Token) anySet(cmd Command, getenv Getenv, field Field) bool {
+	for _, v := range o.applicable(cmd, field) {
+		if _, ok := lookup(getenv, v.Name); ok {
+			return true
 		}
 	}
+	return false
+}
+
+// field is where a variable's value goes, and whether a flag already set
+// it. Timeout is parsed by the caller; dst is nil for it. A field without
+// a destination counts as set, so it is never filled (a test checks that
+// every variable in Vars has one).
+func (o *Token) field(f Field, r *Resolved) (dst *string, flagSet bool) {
+	given := func(flag string, p *string) (*string, bool) { return p, o.Changed(flag) && *p != "" }
+	switch f {
+	case FieldClientID:
+		return given("client-id", &o.ClientID)
+	case FieldClientSecret:
+		return given("client-secret", &o.ClientSecret)
+	case FieldClientCertificate:
+		return given("client-certificate", &o.ClientCertificate)
+	case FieldClientCertificatePassword:
+		return given("client-certificate-password", &o.ClientCertificatePassword)
+	case FieldTenantID:
+		return given("tenant-id", &o.TenantID)
+	case FieldUsername:
+		return given("username", &o.Username)
+	case FieldPassword:
+		return given("password", &o.Password)
+	case FieldAuthorityHost:
+		return given("authority-host", &o.AuthorityHost)
+	case FieldFederatedTokenFile:
+		return given("federated-token-file", &o.FederatedTokenFile)
+	case FieldPipelinesConnectionID:
+		return given("azure-pipelines-service-connection-id", &o.PipelinesConnectionID)
+	case FieldTimeout:
+		return nil, o.Changed("timeout")
+	case FieldCacheDir:
+		return &o.CacheDir, r.CacheDirSource == "--cache-dir"
+	case FieldOIDCRequestURL:
+		return &o.OIDCRequestURL, false
+	case FieldOIDCRequestToken:
+		return &o.OIDCRequestToken, false
+	case FieldAzureConfigDir:
+		return &r.AzureConfigDir, false
+	case FieldAzdConfigDir:
+		return &r.AzdConfigDir, false
+	case FieldHome:
+		return &r.Home, false
+	}
+	return nil, true
+}
+
+// lookup is a variable's value; set but empty counts as unset.
+func lookup(getenv Getenv, name string) (string, bool) {
+	if getenv == nil {
+		return "", false
+	}
+	v, ok := getenv(name)
+	return v, ok && v != ""
+}
+
+// ProviderEnv is the environment a provider starts with: environ, the
+// environment kubelogin got (kubectl passes exec plugins its own), minus
+// every variable in Vars that is not marked Keep. Those the provider gets
+// resolved, in its request, and only if its mode takes them. This is
+// tidiness, not isolation: a provider runs as the user.
+func ProviderEnv(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !Removed(name) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// Removed reports whether ProviderEnv drops the variable name.
+func Removed(name string) bool {
+	for _, v := range Vars {
+		if v.Name == name || (runtime.GOOS == "windows" && strings.EqualFold(v.Name, name)) {
+			return !v.Keep
+		}
+	}
+	return false
 }

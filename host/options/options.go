@@ -32,35 +32,47 @@ const DefaultTimeout = 60 * time.Second
 
 // Token is every setting that decides which token to fetch and how.
 type Token struct {
-	LoginMode                 string
-	ServerID                  string
-	ClientID                  string
+	LoginMode string
+	ServerID  string
+	ClientID  string
+	// Credentials are kept apart so that a mode can be handed only those
+	// its spec takes.
+	Credentials
+	IdentityResourceID       string
+	FederatedTokenFile       string
+	AuthorityHost            string
+	PipelinesConnectionID    string
+	CacheDir                 string
+	TenantID                 string
+	Subscription             string
+	Environment              string
+	Legacy                   bool
+	UseAzureRMEnvVars        bool
+	PoPEnabled               bool
+	PoPClaims                string
+	Timeout                  time.Duration
+	DisableEnvOverride       bool
+	DisableInstanceDiscovery bool
+	RedirectURL              string
+	LoginHint                string
+	NoCache                  bool
+	ProviderArgs             map[string]string
+
+	fs *pflag.FlagSet
+}
+
+// Credentials are the secrets and credential references a login mode may
+// take: from flags, or from the environment (see Vars).
+type Credentials struct {
 	ClientSecret              string
 	ClientCertificate         string
 	ClientCertificatePassword string
 	Username                  string
 	Password                  string
-	IdentityResourceID        string
-	FederatedTokenFile        string
-	AuthorityHost             string
-	PipelinesConnectionID     string
-	CacheDir                  string
-	TenantID                  string
-	Subscription              string
-	Environment               string
-	Legacy                    bool
-	UseAzureRMEnvVars         bool
-	PoPEnabled                bool
-	PoPClaims                 string
-	Timeout                   time.Duration
-	DisableEnvOverride        bool
-	DisableInstanceDiscovery  bool
-	RedirectURL               string
-	LoginHint                 string
-	NoCache                   bool
-	ProviderArgs              map[string]string
-
-	fs *pflag.FlagSet
+	// OIDCRequestURL and OIDCRequestToken are a CI job's endpoint for
+	// federated tokens and the bearer token for it; no flag sets them.
+	OIDCRequestURL   string
+	OIDCRequestToken string
 }
 
 // AddFlags binds the upstream-compatible token flags to fs.
@@ -88,7 +100,7 @@ func (o *Token) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.PoPEnabled, "pop-enabled", false, "request a Proof-of-Possession token (needs --pop-claims)")
 	fs.StringVar(&o.PoPClaims, "pop-claims", "", "PoP claims as key=value pairs, must include u=<ARM id of the cluster>")
 	fs.DurationVar(&o.Timeout, "timeout", DefaultTimeout, "limit for the whole token request, sign-in included (env AZURE_CLI_TIMEOUT when not given)")
-	fs.BoolVar(&o.DisableEnvOverride, "disable-environment-override", false, "ignore every environment variable described here")
+	fs.BoolVar(&o.DisableEnvOverride, "disable-environment-override", false, "ignore kubelogin's settings variables (AAD_*, AZURE_*, ARM_*, KUBECACHEDIR, CI job variables; see README)")
 	fs.BoolVar(&o.DisableInstanceDiscovery, "disable-instance-discovery", false, "skip Entra instance discovery (private clouds, ADFS, emulators)")
 	fs.StringVar(&o.RedirectURL, "redirect-url", "", "redirect URL for the browser sign-in (interactive)")
 	fs.StringVar(&o.LoginHint, "login-hint", "", "account to preselect in the browser sign-in (interactive)")
@@ -102,8 +114,8 @@ func (o *Token) AddNoCacheFlag(fs *pflag.FlagSet) {
 
 // AddProviderArgFlag adds get-token's way to pass settings that only a
 // third-party provider understands: the host passes them through untouched
-// (and keys the cache on them), since providers see no flags and only an
-// allow-listed environment.
+// (and keys the cache on them), since providers see no flags and none of
+// kubelogin's settings variables.
 func (o *Token) AddProviderArgFlag(fs *pflag.FlagSet) {
 	fs.StringToStringVar(&o.ProviderArgs, "provider-arg", nil, "key=value setting for the login mode's provider, repeatable (for third-party providers)")
 }

@@ -16,7 +16,7 @@ func parse(t *testing.T, args []string, env map[string]string) (*Token, error) {
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("parse %v: %v", args, err)
 	}
-	o.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	o.ApplyEnv(GetToken, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	return o, o.Validate()
 }
 

@@ -9,18 +9,27 @@ import (
 	"os"
 )
 
-// Open opens the approved binary once and checks its SHA-256 on that open
-// file. The caller executes this same file (see Command), so replacing the
-// path after the check does not change what runs.
+// Open opens the approved binary once and checks its SHA-256. On Linux the
+// check is made on a sealed in-memory copy that the caller then executes
+// (see snapshot and Command), so neither replacing the path nor rewriting
+// the file after the check changes what runs; elsewhere it is made on the
+// open file, which is then executed by path.
 func Open(p Provider) (*os.File, error) {
-	f, err := os.Open(p.Path)
+	src, err := os.Open(p.Path)
 	if err != nil {
 		return nil, fmt.Errorf("opening approved provider %s: %w", p.Path, err)
 	}
-	fi, err := f.Stat()
+	fi, err := src.Stat()
 	if err != nil || !fi.Mode().IsRegular() {
-		f.Close()
+		src.Close()
 		return nil, fmt.Errorf("approved provider %s is not a regular file", p.Path)
+	}
+	f, err := snapshot(src, p.Path)
+	if f != src {
+		src.Close()
+	}
+	if err != nil {
+		return nil, err
 	}
 	sum, err := Sum(f)
 	if err != nil {

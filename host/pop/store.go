@@ -5,10 +5,13 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/kubelogin-dev/kubelogin/host/privfile"
 )
 
 // FileName is the key file in the cache directory; the cache's RemoveAll
@@ -55,10 +58,10 @@ func loadOrCreate(dir string) (k *Key, warning, err error) {
 		return nil, nil, fmt.Errorf("creating %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	k, err = load(path)
+	k, warning, err = load(path)
 	switch {
 	case err == nil:
-		return k, tighten(path), nil
+		return k, warning, nil
 	case errors.Is(err, fs.ErrNotExist):
 		k, err = create(dir, path)
 		return k, nil, err
@@ -73,34 +76,52 @@ func loadOrCreate(dir string) (k *Key, warning, err error) {
 	}
 }
 
-// load reads the key at path.
-func load(path string) (*Key, error) {
-	b, err := os.ReadFile(path)
+// maxKeyFile bounds what load reads: a 2048-bit PKCS#1 PEM is under 2 KiB.
+const maxKeyFile = 64 << 10
+
+// load reads the key at path. The file is opened as the cache opens its
+// entries (privfile: no link followed, no FIFO waited on, only our own
+// regular file); anything else counts as corrupt, so it is replaced by a
+// rename that swaps the planted name, never touching what it points to.
+// A key file others can read is made private through the same descriptor;
+// failing that is the warning.
+func load(path string) (k *Key, warning, err error) {
+	f, err := privfile.Open(path, os.O_RDONLY, 0)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, fmt.Errorf("reading the PoP key: %w", err)
+	case errors.Is(err, privfile.ErrSymlink), errors.Is(err, privfile.ErrNotRegular), errors.Is(err, privfile.ErrForeign):
+		return nil, nil, fmt.Errorf("the PoP key %s: %w: %w", path, errCorrupt, err)
+	case err != nil:
+		return nil, nil, fmt.Errorf("reading the PoP key: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile))
 	if err != nil {
-		return nil, fmt.Errorf("reading the PoP key: %w", err)
+		return nil, nil, fmt.Errorf("reading the PoP key: %w", err)
 	}
 	block, _ := pem.Decode(b)
 	if block == nil || block.Type != pemType {
-		return nil, fmt.Errorf("the PoP key %s: %w", path, errCorrupt)
+		return nil, nil, fmt.Errorf("the PoP key %s: %w", path, errCorrupt)
 	}
 	priv, err := x509.ParsePKCS1PrivateKey(block.Bytes)
 	if err != nil || priv.N.BitLen() < keyBits {
-		return nil, fmt.Errorf("the PoP key %s: %w", path, errCorrupt)
+		return nil, nil, fmt.Errorf("the PoP key %s: %w", path, errCorrupt)
 	}
-	return newKey(priv), nil
+	return newKey(priv), tighten(f, path), nil
 }
 
 // tighten makes a key file that others can read private again, as the
 // cache does for its entries. Windows permissions are not mode bits.
-func tighten(path string) error {
+func tighten(f *os.File, path string) error {
 	if runtime.GOOS == "windows" {
 		return nil
 	}
-	fi, err := os.Stat(path)
+	fi, err := f.Stat()
 	if err != nil || fi.Mode().Perm()&0o077 == 0 {
 		return nil
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	if err := f.Chmod(0o600); err != nil {
 		return fmt.Errorf("the PoP key %s is readable by other users (mode %04o) and cannot be made private: %w", path, fi.Mode().Perm(), err)
 	}
 	return nil
@@ -116,7 +137,8 @@ func create(dir, path string) (*Key, error) {
 	defer os.Remove(tmp)
 	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return load(path)
+			k, _, err := load(path)
+			return k, err
 		}
 		return nil, fmt.Errorf("storing the PoP key: %w", err)
 	}
@@ -136,7 +158,8 @@ func replace(dir, path string) (*Key, error) {
 		return nil, fmt.Errorf("storing the PoP key: %w", err)
 	}
 	syncDir(dir)
-	return load(path)
+	k, _, err := load(path)
+	return k, err
 }
 
 // writeTemp generates a key and writes it, synced and 0600, to a temp file

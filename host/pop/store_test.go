@@ -189,7 +189,7 @@ func TestHelperLoadKey(t *testing.T) {
 
 func requireSameStoredKey(t *testing.T, dir string, kids []string) {
 	t.Helper()
-	stored, err := load(filepath.Join(dir, FileName))
+	stored, _, err := load(filepath.Join(dir, FileName))
 	if err != nil {
 		t.Fatal(err)
 	}

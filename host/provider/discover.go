@@ -41,10 +41,10 @@ type Search struct {
 
 // SystemSearch is the search order of a normal run: the directory holding
 // the real kubelogin binary (package managers symlink it into PATH), then
-// KUBELOGIN_PROVIDER_PATH, then PATH.
-func SystemSearch() Search {
-	s := Search{ProviderPath: os.Getenv(PathEnv), Path: os.Getenv("PATH")}
-	s.Policy, s.PolicyErr = policy.Load(policy.AdminFile, os.Getenv)
+// KUBELOGIN_PROVIDER_PATH, then PATH, as getenv gives them.
+func SystemSearch(getenv func(string) string) Search {
+	s := Search{ProviderPath: getenv(PathEnv), Path: getenv("PATH")}
+	s.Policy, s.PolicyErr = policy.Load(policy.AdminFile, getenv)
 	if exe, err := os.Executable(); err == nil {
 		if real, err := filepath.EvalSymlinks(exe); err == nil {
 			exe = real
@@ -56,18 +56,21 @@ func SystemSearch() Search {
 
 type dir struct{ path, source string }
 
+// dirs lists the directories to search. Relative entries in KUBELOGIN_PROVIDER_PATH and PATH ("", ".",
+// "bin") are skipped, as Go's os/exec refuses them (exec.ErrDot): they name whatever directory kubectl
+// was started in, so a cloned repository's bin/ could otherwise supply a provider.
 func (s Search) dirs() []dir {
 	var out []dir
 	if s.ExecutableDir != "" {
 		out = append(out, dir{s.ExecutableDir, "kubelogin's directory"})
 	}
 	for _, p := range filepath.SplitList(s.ProviderPath) {
-		if p != "" {
+		if filepath.IsAbs(p) {
 			out = append(out, dir{p, PathEnv})
 		}
 	}
 	for _, p := range filepath.SplitList(s.Path) {
-		if p != "" {
+		if filepath.IsAbs(p) {
 			out = append(out, dir{p, "PATH"})
 		}
 	}

@@ -70,10 +70,37 @@ func TestFindMissing(t *testing.T) {
 }
 
 func TestSystemSearchResolvesSymlinks(t *testing.T) {
-	s := SystemSearch()
+	s := SystemSearch(os.Getenv)
 	exe, _ := os.Executable()
 	real, _ := filepath.EvalSymlinks(exe)
 	if s.ExecutableDir != filepath.Dir(real) {
 		t.Fatalf("ExecutableDir = %s, want %s", s.ExecutableDir, filepath.Dir(real))
+	}
+}
+
+// TestRelativeSearchEntriesSkipped: relative entries name the directory kubectl was started in, so a
+// repository's bin/ must not supply a provider (as os/exec's ErrDot); absolute entries still work.
+func TestRelativeSearchEntriesSkipped(t *testing.T) {
+	repo := t.TempDir()
+	if err := os.Mkdir(filepath.Join(repo, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	touch(t, repo, "kubelogin-provider-spn", 0o755)
+	touch(t, filepath.Join(repo, "bin"), "kubelogin-provider-msi", 0o755)
+	trusted := t.TempDir()
+	touch(t, trusted, "kubelogin-provider-azurecli", 0o755)
+	t.Chdir(repo)
+
+	list := strings.Join([]string{"", ".", "bin", "./bin", trusted}, string(os.PathListSeparator))
+	for _, s := range []Search{{ProviderPath: list}, {Path: list}} {
+		for _, mode := range []string{"spn", "msi"} {
+			if c, err := s.Find(mode); err == nil {
+				t.Errorf("Find(%s) used a relative search entry: %s", mode, c.Path)
+			}
+		}
+		all := s.All()
+		if len(all) != 1 || all[0].Mode != "azurecli" || all[0].Path != filepath.Join(trusted, "kubelogin-provider-azurecli") {
+			t.Errorf("All() = %+v, want only the provider in the absolute entry", all)
+		}
 	}
 }

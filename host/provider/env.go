@@ -1,42 +1,13 @@
 package provider
 
-import (
-	"os"
-	"runtime"
-	"strings"
-)
+import "slices"
 
-// passEnv is what a provider may see of the host's environment. Providers
-// get their settings in the request; these are only what a flow or the
-// network stack genuinely needs. go-plugin would otherwise let the host's
-// whole environment override what we pass.
-var passEnv = []string{
-	"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP",
-	"XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
-	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-	"SSL_CERT_FILE", "SSL_CERT_DIR",
-	"DISPLAY", "WAYLAND_DISPLAY", "BROWSER",
-	// azurecli / azd run the CLIs, which read their own configuration.
-	"AZURE_CONFIG_DIR", "AZD_CONFIG_DIR",
-	// Managed identity endpoints (App Service, Arc, Cloud Shell, IMDS overrides).
-	"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "MSI_SECRET",
-	// Federated credentials issued by CI systems.
-	"ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "SYSTEM_ACCESSTOKEN", "SYSTEM_OIDCREQUESTURI",
-	// Windows essentials.
-	"SystemRoot", "SYSTEMROOT", "USERPROFILE", "APPDATA", "LOCALAPPDATA", "ComSpec", "PATHEXT", "windir",
-	// Coverage of instrumented test builds.
-	"GOCOVERDIR",
-}
-
-func providerEnv(extra ...string) []string {
-	var env []string
-	for _, k := range passEnv {
-		if runtime.GOOS != "windows" && strings.ToUpper(k) != k && strings.ToLower(k) != k {
-			continue
-		}
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
-	return append(env, extra...)
+// childEnv is the provider's whole environment: env, which the caller built
+// by the host's environment rule (kubelogin's environment minus its
+// settings variables, see options.ProviderEnv), then the variables the host
+// sets for this launch, last so that they win. go-plugin adds its own
+// after these and, with SkipHostEnv, nothing else: without it the host's
+// whole environment would be appended and would override what we pass.
+func childEnv(env []string, host ...string) []string {
+	return append(slices.Clone(env), host...)
 }

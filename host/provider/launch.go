@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -25,12 +28,26 @@ const socketDirPrefix = "kubelogin-provider-"
 // DefaultStartTimeout bounds a provider's start-up handshake.
 const DefaultStartTimeout = 20 * time.Second
 
+// DefaultMaxMessageSize bounds each message a provider sends (an event, or the final token with its state),
+// so a misbehaving provider cannot make kubelogin buffer hundreds of megabytes and hand them to kubectl.
+// Real tokens are a few kilobytes and MSAL caches tens of kilobytes.
+const DefaultMaxMessageSize = 1 << 20
+
+// MaxMessageSizeEnv raises or lowers DefaultMaxMessageSize: bytes, or a number with a KiB or MiB suffix.
+const MaxMessageSizeEnv = "KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE"
+
 // Options tune how providers are started.
 type Options struct {
 	// Logger receives the provider's log lines; nil discards them.
 	Logger hclog.Logger
 	// StartTimeout bounds the handshake; zero means DefaultStartTimeout.
 	StartTimeout time.Duration
+	// MaxMessageSize bounds each message received from the provider; zero means $KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE,
+	// else DefaultMaxMessageSize.
+	MaxMessageSize int
+	// Env is the provider's environment, without the variables the host
+	// adds for the launch; nil starts it with those alone.
+	Env []string
 }
 
 // Process is one running provider.
@@ -43,6 +60,7 @@ type Process struct {
 	sink    *logSink
 	sockDir string
 	timeout time.Duration
+	maxMsg  int
 }
 
 // Start launches the provider and completes the go-plugin handshake.
@@ -58,6 +76,13 @@ func Start(c Candidate, opts Options) (*Process, error) {
 	timeout := opts.StartTimeout
 	if timeout == 0 {
 		timeout = DefaultStartTimeout
+	}
+	maxMsg := opts.MaxMessageSize
+	if maxMsg == 0 {
+		var err error
+		if maxMsg, err = maxMessageSize(os.Getenv(MaxMessageSizeEnv)); err != nil {
+			return nil, err
+		}
 	}
 	base := socketBase()
 	sweepStaleSockets(base, time.Now())
@@ -76,7 +101,7 @@ func Start(c Candidate, opts Options) (*Process, error) {
 		defer f.Close()
 		cmd = policy.Command(f, c.Path)
 	}
-	cmd.Env = providerEnv(
+	cmd.Env = childEnv(opts.Env,
 		sdk.LogLevelEnv+"="+level.String(),
 		plugin.EnvUnixSocketDir+"="+sockDir,
 	)
@@ -86,6 +111,7 @@ func Start(c Candidate, opts Options) (*Process, error) {
 		sink:      &logSink{logger: logger.Named(c.Mode)},
 		sockDir:   sockDir,
 		timeout:   timeout,
+		maxMsg:    maxMsg,
 	}
 	p.client = plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
@@ -101,7 +127,8 @@ func Start(c Candidate, opts Options) (*Process, error) {
 		// Unix sockets live in a private 0700 directory; Windows uses
 		// loopback TCP that any local user can reach, so there the
 		// connection is mutually authenticated (~45 ms per start).
-		AutoMTLS: runtime.GOOS == "windows",
+		AutoMTLS:        runtime.GOOS == "windows",
+		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg))},
 	})
 	rpcClient, err := p.client.Client()
 	if err != nil {
@@ -175,6 +202,9 @@ func (p *Process) rpcError(ctx context.Context, err error) error {
 		}
 		return &sdk.Error{Code: sdk.CodeCancelled, Message: "cancelled"}
 	}
+	if status.Code(err) == codes.ResourceExhausted {
+		return fmt.Errorf("provider %s (%s) sent a message larger than the %d-byte limit: %s; if the provider is right, raise %s", c.Mode, c.Path, p.maxMsg, firstLine(status.Convert(err).Message()), MaxMessageSizeEnv)
+	}
 	if p.client.Exited() || status.Code(err) == codes.Unavailable {
 		p.waitExit()
 		if last := p.sink.lastError(); last != "" {
@@ -206,6 +236,28 @@ func (p *Process) Abort() {
 		_ = p.cmd.Process.Kill()
 	}
 	p.Close()
+}
+
+// maxMessageSize parses the MaxMessageSizeEnv value; empty means the default.
+func maxMessageSize(v string) (int, error) {
+	if v == "" {
+		return DefaultMaxMessageSize, nil
+	}
+	num, unit := strings.TrimSpace(v), 1
+	for _, u := range []struct {
+		suffix string
+		size   int
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}} {
+		if n, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, unit = strings.TrimSpace(n), u.size
+			break
+		}
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n <= 0 || n > math.MaxInt32/unit {
+		return 0, fmt.Errorf("%s=%q is not a size: write bytes, or a number with KiB or MiB (default 1MiB)", MaxMessageSizeEnv, v)
+	}
+	return n * unit, nil
 }
 
 // socketBase picks a directory for the provider's Unix socket whose path

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/kubelogin-dev/kubelogin/host/ui"
 )
 
 const maxLine = 16 << 10
@@ -43,11 +45,18 @@ func (s *logSink) Write(p []byte) (int, error) {
 }
 
 func (s *logSink) line(b []byte) {
-	text := strings.TrimRight(string(b), "\r")
+	// The logger writes to the user's terminal: no control characters.
+	text := ui.CleanLine(string(b))
 	if text == "" {
 		return
 	}
 	level, msg, fields := parseLine(text)
+	msg = ui.CleanLine(msg) // JSON lines can encode escapes as \u001b
+	for i, f := range fields {
+		if str, ok := f.(string); ok {
+			fields[i] = ui.CleanLine(str)
+		}
+	}
 	s.logger.Log(level, msg, fields...)
 	for i := 0; i+1 < len(fields); i += 2 {
 		if fields[i] == "error" {

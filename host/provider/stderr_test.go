@@ -51,3 +51,17 @@ func TestLogSinkKeepsPanicAndSplitsLongLines(t *testing.T) {
 		t.Errorf("lastError = %q", got)
 	}
 }
+
+// TestLogSinkStripsControls: provider log lines reach the user's terminal, raw or as hclog JSON.
+func TestLogSinkStripsControls(t *testing.T) {
+	var out bytes.Buffer
+	s := &logSink{logger: hclog.New(&hclog.LoggerOptions{Output: &out, Level: hclog.Trace})}
+	s.Write([]byte("[WARN] raw \x1b[2Jclear\r\n"))
+	s.Write([]byte(`{"@level":"warn","@message":"json \u001b]0;title\u0007msg","detail":"v\u001b[31m"}` + "\n"))
+	if strings.ContainsAny(out.String(), "\x1b\x07\r") {
+		t.Fatalf("control characters reached the log: %q", out.String())
+	}
+	if !strings.Contains(out.String(), "raw [2Jclear") || !strings.Contains(out.String(), "json ]0;titlemsg") {
+		t.Fatalf("log lost the text: %q", out.String())
+	}
+}

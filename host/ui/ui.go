@@ -4,11 +4,10 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"runtime"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -35,88 +34,50 @@ func (t *Terminal) println(format string, args ...any) error {
 	return err
 }
 
-// Message shows text as the provider wrote it.
-func (t *Terminal) Message(text string) error { return t.println("%s", strings.TrimRight(text, "\n")) }
+// Message shows text as the provider wrote it, less control characters
+// (Clean): provider and Entra text must not drive the terminal.
+func (t *Terminal) Message(text string) error {
+	return t.println("%s", strings.TrimRight(Clean(text), "\n"))
+}
 
 // Progress is shown only when verbose: most users want silence on success.
 func (t *Terminal) Progress(text string) error {
 	if !t.Verbose {
 		return nil
 	}
-	return t.println("%s", text)
+	return t.println("%s", Clean(text))
 }
 
 // DeviceCode prints the sign-in instruction, in Entra's wording when given.
 func (t *Terminal) DeviceCode(dc sdk.DeviceCode) error {
 	if dc.Message != "" {
-		return t.println("%s", dc.Message)
+		return t.println("%s", strings.TrimRight(Clean(dc.Message), "\n"))
 	}
-	return t.println("To sign in, use a web browser to open the page %s and enter the code %s to authenticate.", dc.VerificationURI, dc.UserCode)
+	return t.println("To sign in, use a web browser to open the page %s and enter the code %s to authenticate.", CleanLine(dc.VerificationURI), CleanLine(dc.UserCode))
 }
 
 // OpenURL tries the browser and always prints the URL, so a user on a
-// headless machine or in a container can still copy it.
-func (t *Terminal) OpenURL(url, purpose string) error {
+// headless machine or in a container can still copy it. Only http and
+// https URLs are opened or shown: anything else (file:, a custom scheme
+// handler, javascript:) is refused with an error that ends the request.
+func (t *Terminal) OpenURL(rawURL, purpose string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || CleanLine(rawURL) != rawURL {
+		return fmt.Errorf("the provider asked to open a URL that is not an http or https address; kubelogin opens only those")
+	}
+	purpose = CleanLine(purpose)
 	if purpose == "" {
 		purpose = "sign in"
 	}
 	if t.OpenBrowser != nil {
-		if err := t.OpenBrowser(url); err == nil {
-			return t.println("A browser window was opened to %s. If it did not appear, open this URL yourself:\n%s", purpose, url)
+		err := t.OpenBrowser(rawURL)
+		if err == nil {
+			return t.println("A browser window was opened to %s. If it did not appear, open this URL yourself:\n%s", purpose, rawURL)
+		}
+		if errors.Is(err, ErrNoBrowser) {
+			// The redirect goes to a listener on this machine, so the URL must be opened here too.
+			return t.println("%v.\nTo %s, open this URL in a browser on this machine (kubelogin waits until --timeout), or use `-l devicecode`, which needs no browser on this machine:\n%s", err, purpose, rawURL)
 		}
 	}
-	return t.println("To %s, open this URL in a browser:\n%s", purpose, url)
-}
-
-// SystemBrowser opens url with $BROWSER, else the platform's opener. Its
-// output goes to stderr so it can never corrupt the ExecCredential.
-func SystemBrowser(url string) error {
-	if b := os.Getenv("BROWSER"); b != "" {
-		return start(browserCommands(b, url))
-	}
-	switch runtime.GOOS {
-	case "darwin":
-		return start([][]string{{"open", url}})
-	case "windows":
-		return start([][]string{{"rundll32", "url.dll,FileProtocolHandler", url}})
-	}
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return fmt.Errorf("no display to open a browser on")
-	}
-	return start([][]string{{"xdg-open", url}})
-}
-
-// browserCommands reads $BROWSER the way xdg-utils does: a list of commands
-// separated by ':', each run with the URL appended, or in place of %s.
-func browserCommands(browser, url string) [][]string {
-	var cmds [][]string
-	for _, entry := range strings.Split(browser, ":") {
-		fields := strings.Fields(entry)
-		if len(fields) == 0 {
-			continue
-		}
-		if strings.Contains(entry, "%s") {
-			for i, f := range fields {
-				fields[i] = strings.ReplaceAll(f, "%s", url)
-			}
-		} else {
-			fields = append(fields, url)
-		}
-		cmds = append(cmds, fields)
-	}
-	return cmds
-}
-
-// start runs the first command that starts, without waiting for it.
-func start(cmds [][]string) error {
-	err := fmt.Errorf("no browser command")
-	for _, c := range cmds {
-		cmd := exec.Command(c[0], c[1:]...)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err = cmd.Start(); err == nil {
-			go func() { _ = cmd.Wait() }()
-			return nil
-		}
-	}
-	return err
+	return t.println("To %s, open this URL in a browser:\n%s", purpose, rawURL)
 }

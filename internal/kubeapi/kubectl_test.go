@@ -12,16 +12,15 @@ import (
 	"time"
 
 	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/kubectltest"
 )
 
-// kubectls lists the image's kubectl binaries: /usr/bin/kubectl plus the versioned 1.27–1.33 builds.
+// kubectls lists the kubectl binaries to try: the one found through
+// $KUBECTL or PATH plus the versioned builds beside it (1.27–1.33 here).
 func kubectls(t *testing.T) []string {
 	t.Helper()
-	if _, err := os.Stat("/usr/bin/kubectl"); err != nil {
-		t.Skip("/usr/bin/kubectl is not installed")
-	}
-	versioned, _ := filepath.Glob("/usr/lib/google-cloud-sdk/bin/kubectl.1.*")
-	return append([]string{"/usr/bin/kubectl"}, versioned...)
+	kubectl := kubectltest.Path(t)
+	return append([]string{kubectl}, kubectltest.Versions(kubectl)...)
 }
 
 // TestRealKubectl proves the stand-in is enough for real kubectl: it authenticates through an exec plugin

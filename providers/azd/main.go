@@ -21,7 +21,21 @@ func New() sdk.Provider { return provider{} }
 type provider struct{}
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{Name: "azd", Version: buildinfo.Version(), LoginModes: []string{"azd"}}
+	return sdk.Info{Name: "azd", Version: buildinfo.Version(), Modes: []sdk.ModeSpec{spec}}
+}
+
+// spec is the azd login mode: azd signs in, so the host fingerprints azd's
+// sign-in files (in $AZD_CONFIG_DIR, else ~/.azd) into the cache key and
+// `azd auth login`/`logout` take effect on the next kubectl call.
+var spec = sdk.ModeSpec{
+	LoginMode:   "azd",
+	Description: "the account signed in to the Azure Developer CLI (azd auth login)",
+	Settings:    []sdk.SettingSpec{sdk.Require(sdk.SettingServerID), sdk.Accept(sdk.SettingTenantID)},
+	Token:       sdk.TokenEntraID,
+	InvalidationFiles: []sdk.InvalidationFile{
+		{Paths: []string{"${AZD_CONFIG_DIR}/auth.json", "~/.azd/auth.json"}},
+		{Paths: []string{"${AZD_CONFIG_DIR}/config.json", "~/.azd/config.json"}},
+	},
 }
 
 // GetToken runs azd for the kubeconfig's tenant, or azd's own default when

@@ -23,7 +23,22 @@ func New() sdk.Provider { return provider{} }
 type provider struct{}
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{Name: "azurecli", Version: buildinfo.Version(), LoginModes: []string{"azurecli"}}
+	return sdk.Info{Name: "azurecli", Version: buildinfo.Version(), Modes: []sdk.ModeSpec{spec}}
+}
+
+// spec is the azurecli login mode. az's profile records who is signed in
+// and the default subscription; it is in $AZURE_CONFIG_DIR, else ~/.azure.
+var spec = sdk.ModeSpec{
+	LoginMode:   "azurecli",
+	Description: "the account signed in to the Azure CLI (az login)",
+	Settings:    []sdk.SettingSpec{sdk.Require(sdk.SettingServerID), sdk.Accept(sdk.SettingTenantID)},
+	Args: []sdk.ProviderArg{
+		{Name: "subscription", Description: "subscription az gets the token for (default: az's current one)"},
+	},
+	Token: sdk.TokenEntraID,
+	InvalidationFiles: []sdk.InvalidationFile{
+		{Paths: []string{"${AZURE_CONFIG_DIR}/azureProfile.json", "~/.azure/azureProfile.json"}},
+	},
 }
 
 // GetToken runs az with the tenant and subscription the kubeconfig names.

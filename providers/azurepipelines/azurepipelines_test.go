@@ -15,7 +15,8 @@ import (
 )
 
 // request is what the host sends from an AzureCLI@2 task's environment
-// (AZURESUBSCRIPTION_CLIENT_ID, …_TENANT_ID, …_SERVICE_CONNECTION_ID).
+// (AZURESUBSCRIPTION_CLIENT_ID, …_TENANT_ID, …_SERVICE_CONNECTION_ID) with
+// System.AccessToken mapped into it (SYSTEM_ACCESSTOKEN, SYSTEM_OIDCREQUESTURI).
 func request(p *pipeline) *sdk.Request {
 	return &sdk.Request{
 		LoginMode:                "azurepipelines",
@@ -26,15 +27,17 @@ func request(p *pipeline) *sdk.Request {
 		Resource:                 entraemu.AKSServerID,
 		AuthorityHost:            p.em.URL(),
 		DisableInstanceDiscovery: true,
+		Credentials:              sdk.Credentials{OIDCRequestURL: p.oidcURI(), OIDCRequestToken: accessToken},
 		Extra:                    map[string]string{"service_connection_id": connectionID},
 	}
 }
 
-// inJob sets what an Azure Pipelines task with System.AccessToken mapped
-// into its env sees.
-func inJob(t *testing.T, p *pipeline) {
-	t.Setenv("SYSTEM_ACCESSTOKEN", accessToken)
-	t.Setenv("SYSTEM_OIDCREQUESTURI", p.oidcURI())
+// jobVariablesInEnv sets the job's variables in the provider's own
+// environment to values it must ignore: the host resolves them (and applies
+// --disable-environment-override) and sends them in the request.
+func jobVariablesInEnv(t *testing.T) {
+	t.Setenv("SYSTEM_ACCESSTOKEN", "not-this-one")
+	t.Setenv("SYSTEM_OIDCREQUESTURI", "https://127.0.0.1:9/never-called")
 }
 
 func getToken(t *testing.T, p *pipeline, req *sdk.Request) (*sdk.Token, error) {
@@ -44,18 +47,11 @@ func getToken(t *testing.T, p *pipeline, req *sdk.Request) (*sdk.Token, error) {
 	return provider{httpClient: p.em.CA().HTTPClient()}.GetToken(ctx, req, nil)
 }
 
-func TestDescribe(t *testing.T) {
-	info := provider{}.Describe()
-	if info.Name != "azurepipelines" || !slices.Equal(info.LoginModes, []string{"azurepipelines"}) || info.Capabilities != (sdk.Capabilities{}) {
-		t.Errorf("Describe() = %+v", info)
-	}
-}
-
 // TestToken: the job's OIDC endpoint is asked exactly as Azure DevOps
 // expects, and every request gets a fresh OIDC token, since nothing is kept.
 func TestToken(t *testing.T) {
 	p := newPipeline(t)
-	inJob(t, p)
+	jobVariablesInEnv(t)
 	for i := 1; i <= 2; i++ {
 		tok, err := getToken(t, p, request(p))
 		if err != nil {
@@ -111,19 +107,19 @@ func TestInvalidSettings(t *testing.T) {
 			[]string{"--azure-pipelines-service-connection-id", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"}},
 		{"no scope", func(_ *testing.T, r *sdk.Request) { r.Scopes = nil }, []string{"--server-id"}},
 		{"authority not https", func(_ *testing.T, r *sdk.Request) { r.AuthorityHost = "http://login.example/" }, []string{"--authority-host"}},
-		{"no SYSTEM_ACCESSTOKEN", func(t *testing.T, _ *sdk.Request) { t.Setenv("SYSTEM_ACCESSTOKEN", "") },
+		{"no SYSTEM_ACCESSTOKEN", func(_ *testing.T, r *sdk.Request) { r.Credentials.OIDCRequestToken = "" },
 			[]string{"SYSTEM_ACCESSTOKEN is not set: map it into the task's env (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken))"}},
-		{"no SYSTEM_OIDCREQUESTURI", func(t *testing.T, _ *sdk.Request) { t.Setenv("SYSTEM_OIDCREQUESTURI", "") },
+		{"no SYSTEM_OIDCREQUESTURI", func(_ *testing.T, r *sdk.Request) { r.Credentials.OIDCRequestURL = "" },
 			[]string{"SYSTEM_OIDCREQUESTURI is not set", "Azure Pipelines job"}},
-		{"SYSTEM_OIDCREQUESTURI in clear text", func(t *testing.T, _ *sdk.Request) {
-			t.Setenv("SYSTEM_OIDCREQUESTURI", strings.Replace(p.oidcURI(), "https:", "http:", 1))
+		{"SYSTEM_OIDCREQUESTURI in clear text", func(_ *testing.T, r *sdk.Request) {
+			r.Credentials.OIDCRequestURL = strings.Replace(p.oidcURI(), "https:", "http:", 1)
 		}, []string{"SYSTEM_OIDCREQUESTURI", "is not an https URL"}},
 		{"legacy", func(_ *testing.T, r *sdk.Request) { r.Legacy = true }, []string{"does not support --legacy"}},
 		{"pop", func(_ *testing.T, r *sdk.Request) { r.PoP = &sdk.PoPRequest{ReqCnf: "cnf"} }, []string{"does not support PoP", "--pop-enabled"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			inJob(t, p)
+			jobVariablesInEnv(t)
 			req := request(p)
 			tt.change(t, req)
 			_, err := getToken(t, p, req)
@@ -147,7 +143,7 @@ func TestOIDCEndpointRefusals(t *testing.T) {
 	}{
 		{name: "pipeline not authorized", change: func(_ *testing.T, r *sdk.Request) { r.Extra["service_connection_id"] = forbiddenID },
 			want: []string{"HTTP 403", "lacks permission to use service connection " + forbiddenID, "TF400813"}},
-		{name: "wrong SYSTEM_ACCESSTOKEN", change: func(t *testing.T, _ *sdk.Request) { t.Setenv("SYSTEM_ACCESSTOKEN", "another-jobs-token") },
+		{name: "wrong SYSTEM_ACCESSTOKEN", change: func(_ *testing.T, r *sdk.Request) { r.Credentials.OIDCRequestToken = "another-jobs-token" },
 			want: []string{"HTTP 401", "lacks permission"}},
 		{name: "unknown service connection", change: func(_ *testing.T, r *sdk.Request) { r.Extra["service_connection_id"] = "nope" },
 			want: []string{"HTTP 404", "check the service connection ID nope", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "Service connection not found."}},
@@ -155,7 +151,7 @@ func TestOIDCEndpointRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPipeline(t)
-			inJob(t, p)
+			jobVariablesInEnv(t)
 			req := request(p)
 			tt.change(t, req)
 			_, err := getToken(t, p, req)
@@ -192,7 +188,7 @@ func TestEntraRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPipeline(t)
-			inJob(t, p)
+			jobVariablesInEnv(t)
 			p.set(tt.subject, tt.lifetime)
 			_, err := getToken(t, p, request(p))
 			e, ok := err.(*sdk.Error)

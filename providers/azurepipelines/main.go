@@ -24,11 +24,21 @@ type provider struct {
 }
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{
-		Name:       "azurepipelines",
-		Version:    buildinfo.Version(),
-		LoginModes: []string{"azurepipelines"},
-	}
+	return sdk.Info{Name: "azurepipelines", Version: buildinfo.Version(), Modes: []sdk.ModeSpec{spec}}
+}
+
+// spec is the azurepipelines login mode.
+var spec = sdk.ModeSpec{
+	LoginMode:   "azurepipelines",
+	Description: "an Azure Pipelines service connection with workload identity federation",
+	Settings: []sdk.SettingSpec{
+		sdk.Require(sdk.SettingServerID), sdk.Require(sdk.SettingClientID), sdk.Require(sdk.SettingTenantID),
+		sdk.Accept(sdk.SettingAuthorityHost),
+	},
+	Args: []sdk.ProviderArg{
+		{Name: "service_connection_id", Description: "id of the Azure Pipelines service connection to sign in with", Required: true},
+	},
+	Token: sdk.TokenEntraID,
 }
 
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {

@@ -43,7 +43,7 @@ func TestConformance(t *testing.T) {
 	forbidden.Extra["service_connection_id"] = forbiddenID
 	providertest.Run(t, binary, providertest.Options{
 		Request: request(p),
-		Env:     []string{"SSL_CERT_FILE=" + caFile, "SYSTEM_ACCESSTOKEN=" + accessToken, "SYSTEM_OIDCREQUESTURI=" + p.oidcURI()},
+		Env:     []string{"SSL_CERT_FILE=" + caFile},
 		Cases: []providertest.Case{
 			{Name: "service connection", Request: request(p), Check: func(t *testing.T, pr *providertest.Provider, r providertest.Result) {
 				if r.Err != nil || r.Token.AccessToken == "" || r.Token.TokenType != "Bearer" || len(r.Events) != 0 {

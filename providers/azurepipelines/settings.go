@@ -2,7 +2,6 @@ package azurepipelines
 
 import (
 	"net/url"
-	"os"
 
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/sdk"
@@ -37,13 +36,14 @@ func jobOf(req *sdk.Request) (*job, error) {
 	if _, err := authority.URL(req.AuthorityHost, req.TenantID); err != nil {
 		return nil, err
 	}
-	// System.AccessToken is a secret variable, so Azure Pipelines only
-	// exposes it to a task that maps it explicitly.
-	tok := os.Getenv("SYSTEM_ACCESSTOKEN")
+	// The host reads the job's variables into the request. System.AccessToken
+	// is a secret variable, so Azure Pipelines only exposes it to a task that
+	// maps it explicitly.
+	tok := req.Credentials.OIDCRequestToken
 	if tok == "" {
 		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "SYSTEM_ACCESSTOKEN is not set: map it into the task's env (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken))")
 	}
-	raw := os.Getenv("SYSTEM_OIDCREQUESTURI")
+	raw := req.Credentials.OIDCRequestURL
 	if raw == "" {
 		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "SYSTEM_OIDCREQUESTURI is not set: login mode azurepipelines works only inside an Azure Pipelines job, which sets it")
 	}

@@ -3,6 +3,7 @@ package azurepipelines
 import (
 	"context"
 	"net/http"
+	"os"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -19,6 +20,13 @@ import (
 // host caches the access token, so nothing here keeps state.
 func exchange(ctx context.Context, req *sdk.Request, j *job, client *http.Client) (*sdk.Token, error) {
 	tr := azcall.NewTransport(client)
+	// azidentity takes the job's OIDC endpoint only from this variable; the
+	// host sends it in the request (it reads the job's variables, and drops
+	// them under --disable-environment-override), so it is set from there.
+	// A provider process serves one request at a time.
+	if err := os.Setenv("SYSTEM_OIDCREQUESTURI", j.oidcURL.String()); err != nil {
+		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "Azure Pipelines settings: %v", err)
+	}
 	cred, err := azidentity.NewAzurePipelinesCredential(req.TenantID, req.ClientID, j.connectionID, j.accessToken,
 		&azidentity.AzurePipelinesCredentialOptions{
 			ClientOptions: azcore.ClientOptions{

@@ -25,12 +25,19 @@ type provider struct {
 }
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{
-		Name:         "devicecode",
-		Version:      buildinfo.Version(),
-		LoginModes:   []string{"devicecode"},
-		Capabilities: sdk.Capabilities{Interactive: true, Legacy: true, Stateful: true},
-	}
+	return sdk.Info{Name: "devicecode", Version: buildinfo.Version(), Modes: []sdk.ModeSpec{spec}}
+}
+
+// spec is the devicecode login mode.
+var spec = sdk.ModeSpec{
+	LoginMode:   "devicecode",
+	Description: "sign in on any device with a browser by entering a code",
+	Settings: []sdk.SettingSpec{
+		sdk.Require(sdk.SettingServerID), sdk.Require(sdk.SettingClientID), sdk.Require(sdk.SettingTenantID),
+		sdk.Accept(sdk.SettingEnvironment), sdk.Accept(sdk.SettingAuthorityHost),
+	},
+	Token:        sdk.TokenEntraID,
+	Capabilities: sdk.Capabilities{Interactive: true, Legacy: true, Stateful: true},
 }
 
 // GetToken does not refuse when req.UserPresent is false: the code is

@@ -29,12 +29,20 @@ type provider struct {
 }
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{
-		Name:         "interactive",
-		Version:      buildinfo.Version(),
-		LoginModes:   []string{"interactive"},
-		Capabilities: sdk.Capabilities{Interactive: true, PoP: true, Stateful: true},
-	}
+	return sdk.Info{Name: "interactive", Version: buildinfo.Version(), Modes: []sdk.ModeSpec{spec}}
+}
+
+// spec is the interactive login mode.
+var spec = sdk.ModeSpec{
+	LoginMode:   "interactive",
+	Description: "sign in in a web browser on this machine",
+	Settings: []sdk.SettingSpec{
+		sdk.Require(sdk.SettingServerID), sdk.Require(sdk.SettingClientID), sdk.Require(sdk.SettingTenantID),
+		sdk.Accept(sdk.SettingEnvironment), sdk.Accept(sdk.SettingAuthorityHost),
+		sdk.Accept(sdk.SettingLoginHint), sdk.Accept(sdk.SettingRedirectURL),
+	},
+	Token:        sdk.TokenEntraID,
+	Capabilities: sdk.Capabilities{Interactive: true, PoP: true, Stateful: true},
 }
 
 // GetToken does not refuse when req.UserPresent is false: the sign-in

@@ -27,14 +27,26 @@ type provider struct {
 	// httpClient replaces the default client in this package's tests, which
 	// run GetToken in-process against a TLS fake and must never reach IMDS.
 	httpClient *http.Client
+	// retry replaces azcore's retry options (zero: its defaults, seconds of
+	// back-off) in this package's tests, which check the final error and
+	// would otherwise wait through every retry of a failing endpoint.
+	retry policy.RetryOptions
 }
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{
-		Name:       "msi",
-		Version:    buildinfo.Version(),
-		LoginModes: []string{"msi"},
-	}
+	return sdk.Info{Name: "msi", Version: buildinfo.Version(), Modes: []sdk.ModeSpec{spec}}
+}
+
+// spec is the msi login mode: --client-id names a user-assigned identity,
+// else --identity-resource-id does, else the system-assigned one is used.
+// The managed identity endpoints ignore the cloud, so no authority is taken.
+var spec = sdk.ModeSpec{
+	LoginMode:   "msi",
+	Description: "the managed identity of the Azure resource this runs on",
+	Settings: []sdk.SettingSpec{
+		sdk.Require(sdk.SettingServerID), sdk.Accept(sdk.SettingClientID), sdk.Accept(sdk.SettingIdentityResourceID),
+	},
+	Token: sdk.TokenEntraID,
 }
 
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {
@@ -59,6 +71,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 			// IMDS and its kin ignore the cloud; passed as upstream does.
 			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: req.AuthorityHost},
 			Transport: tr,
+			Retry:     p.retry,
 		},
 		ID: id.azID,
 	})

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -33,7 +35,7 @@ func getToken(t *testing.T, client *http.Client, req *sdk.Request) (*sdk.Token, 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return provider{httpClient: client}.GetToken(ctx, req, nil)
+	return provider{httpClient: client, retry: noRetries}.GetToken(ctx, req, nil)
 }
 
 const resourceID = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ua"
@@ -129,6 +131,9 @@ func TestEndpointErrors(t *testing.T) {
 			if sdk.CodeOf(err) != tt.code || err.Error() != tt.msg {
 				t.Errorf("err = %v (%v), want %v %q", err, sdk.CodeOf(err), tt.code, tt.msg)
 			}
+			if n := len(fake.queries(req.ServerID)); n != 1 {
+				t.Errorf("requests = %d, want 1: retries are off here", n)
+			}
 		})
 	}
 }
@@ -154,7 +159,7 @@ func TestTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	began := time.Now()
-	_, err := provider{httpClient: fake.Client()}.GetToken(ctx, req, nil)
+	_, err := provider{httpClient: fake.Client(), retry: noRetries}.GetToken(ctx, req, nil)
 	if sdk.CodeOf(err) != sdk.CodeCancelled || time.Since(began) > 3*time.Second {
 		t.Errorf("err = %v (%v) after %v", err, sdk.CodeOf(err), time.Since(began))
 	}
@@ -225,3 +230,8 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("info = %+v", info)
 	}
 }
+
+// noRetries turns azcore's retries off for in-process calls: these tests
+// check the final error, not azcore's back-off, which would add seconds to
+// every failing call (an endpoint that is down is retried for 8 s).
+var noRetries = policy.RetryOptions{MaxRetries: -1}

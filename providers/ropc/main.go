@@ -25,16 +25,25 @@ type provider struct {
 	httpClient *http.Client
 }
 
-// Describe declares no legacy support: upstream kubelogin has no v1 ropc
-// flow (--legacy has no effect there), so the host refuses --legacy with a
-// clear error instead of failing later on the token's audience.
 func (provider) Describe() sdk.Info {
-	return sdk.Info{
-		Name:         "ropc",
-		Version:      buildinfo.Version(),
-		LoginModes:   []string{"ropc"},
-		Capabilities: sdk.Capabilities{PoP: true, Stateful: true},
-	}
+	return sdk.Info{Name: "ropc", Version: buildinfo.Version(), Modes: []sdk.ModeSpec{spec}}
+}
+
+// spec is the ropc login mode. It declares no legacy support: upstream
+// kubelogin has no v1 ropc flow (--legacy has no effect there), so the host
+// refuses --legacy with a clear error instead of failing later on the
+// token's audience.
+var spec = sdk.ModeSpec{
+	LoginMode:   "ropc",
+	Description: "a user name and password, for automation accounts without MFA",
+	Settings: []sdk.SettingSpec{
+		sdk.Require(sdk.SettingServerID), sdk.Require(sdk.SettingClientID), sdk.Require(sdk.SettingTenantID),
+		sdk.Accept(sdk.SettingEnvironment), sdk.Accept(sdk.SettingAuthorityHost),
+	},
+	Credentials:        []sdk.CredentialKind{sdk.CredentialUsernamePassword},
+	CredentialRequired: true,
+	Token:              sdk.TokenEntraID,
+	Capabilities:       sdk.Capabilities{PoP: true, Stateful: true},
 }
 
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {

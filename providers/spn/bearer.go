@@ -14,12 +14,14 @@ import (
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// bearerToken is the everyday path, on azidentity like upstream kubelogin.
-func bearerToken(ctx context.Context, req *sdk.Request, cred credential, client *http.Client) (*sdk.Token, error) {
+// bearerToken is the everyday path, on azidentity like upstream kubelogin;
+// retry is azcore's retry policy (zero: its defaults).
+func bearerToken(ctx context.Context, req *sdk.Request, cred credential, client *http.Client, retry policy.RetryOptions) (*sdk.Token, error) {
 	tr := azcall.NewTransport(client)
 	opts := azcore.ClientOptions{
 		Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: req.AuthorityHost},
 		Transport: tr,
+		Retry:     retry,
 	}
 	var tc azcore.TokenCredential
 	var err error

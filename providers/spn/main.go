@@ -8,6 +8,8 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
 	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
@@ -22,15 +24,28 @@ type provider struct {
 	// httpClient replaces the default client in this package's tests, which
 	// run GetToken in-process against a TLS fake.
 	httpClient *http.Client
+	// retry replaces azcore's retry options for bearer tokens (zero: its
+	// defaults, seconds of back-off) in this package's tests, which check
+	// the final error and would otherwise wait through every retry.
+	retry policy.RetryOptions
 }
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{
-		Name:         "spn",
-		Version:      buildinfo.Version(),
-		LoginModes:   []string{"spn"},
-		Capabilities: sdk.Capabilities{PoP: true, Legacy: true},
-	}
+	return sdk.Info{Name: "spn", Version: buildinfo.Version(), Modes: []sdk.ModeSpec{spec}}
+}
+
+// spec is the spn login mode: a secret or a certificate, at least one.
+var spec = sdk.ModeSpec{
+	LoginMode:   "spn",
+	Description: "a service principal with a client secret or certificate",
+	Settings: []sdk.SettingSpec{
+		sdk.Require(sdk.SettingServerID), sdk.Require(sdk.SettingClientID), sdk.Require(sdk.SettingTenantID),
+		sdk.Accept(sdk.SettingEnvironment), sdk.Accept(sdk.SettingAuthorityHost),
+	},
+	Credentials:        []sdk.CredentialKind{sdk.CredentialClientSecret, sdk.CredentialClientCertificate},
+	CredentialRequired: true,
+	Token:              sdk.TokenEntraID,
+	Capabilities:       sdk.Capabilities{PoP: true, Legacy: true},
 }
 
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {
@@ -54,7 +69,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 	case req.PoP != nil:
 		return popToken(ctx, req, auth, cred, client)
 	default:
-		return bearerToken(ctx, req, cred, client)
+		return bearerToken(ctx, req, cred, client, p.retry)
 	}
 }
 

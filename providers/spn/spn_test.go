@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
@@ -56,7 +57,7 @@ func getToken(t *testing.T, client *http.Client, req *sdk.Request) (*sdk.Token, 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return provider{httpClient: client}.GetToken(ctx, req, nil)
+	return provider{httpClient: client, retry: noRetries}.GetToken(ctx, req, nil)
 }
 
 // last is the newest request in the emulator's log.
@@ -316,7 +317,7 @@ func TestTimeout(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 			defer cancel()
 			began := time.Now()
-			_, err := provider{httpClient: hang.Client()}.GetToken(ctx, req, nil)
+			_, err := provider{httpClient: hang.Client(), retry: noRetries}.GetToken(ctx, req, nil)
 			if sdk.CodeOf(err) != sdk.CodeCancelled || time.Since(began) > 3*time.Second {
 				t.Errorf("err = %v (%v) after %v", err, sdk.CodeOf(err), time.Since(began))
 			}
@@ -376,3 +377,8 @@ func jwtClaims(t *testing.T, tok string) []byte {
 	}
 	return b
 }
+
+// noRetries turns azcore's retries off for in-process calls: these tests
+// check the final error, not azcore's back-off, which would add seconds to
+// every failing call.
+var noRetries = policy.RetryOptions{MaxRetries: -1}

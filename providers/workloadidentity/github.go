@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 
 	"github.com/kubelogin-dev/kubelogin/providers/internal/entraerr"
 	"github.com/kubelogin-dev/kubelogin/sdk"
@@ -23,10 +22,11 @@ type githubActions struct {
 	bearer string
 }
 
-// githubFromEnv selects the GitHub Actions variant when the job exposes its
-// OIDC endpoint, as upstream does: both variables set wins over a token file.
-func githubFromEnv(client *http.Client) (*githubActions, bool) {
-	u, tok := os.Getenv("ACTIONS_ID_TOKEN_REQUEST_URL"), os.Getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+// githubFromRequest selects the GitHub Actions variant when the host found
+// the job's OIDC endpoint (ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN), as
+// upstream does: both set wins over a token file.
+func githubFromRequest(client *http.Client, c sdk.Credentials) (*githubActions, bool) {
+	u, tok := c.OIDCRequestURL, c.OIDCRequestToken
 	if u == "" || tok == "" {
 		return nil, false
 	}

@@ -26,17 +26,25 @@ type provider struct {
 }
 
 func (provider) Describe() sdk.Info {
-	return sdk.Info{
-		Name:       "workloadidentity",
-		Version:    buildinfo.Version(),
-		LoginModes: []string{"workloadidentity"},
-	}
+	return sdk.Info{Name: "workloadidentity", Version: buildinfo.Version(), Modes: []sdk.ModeSpec{spec}}
+}
+
+// spec is the workloadidentity login mode. The federated token file is not
+// required: inside a GitHub Actions job the job's OIDC endpoint replaces it.
+var spec = sdk.ModeSpec{
+	LoginMode:   "workloadidentity",
+	Description: "a federated token from a file or a GitHub Actions job instead of a secret",
+	Settings: []sdk.SettingSpec{
+		sdk.Require(sdk.SettingServerID), sdk.Require(sdk.SettingClientID), sdk.Require(sdk.SettingTenantID),
+		sdk.Accept(sdk.SettingAuthorityHost), sdk.Accept(sdk.SettingFederatedTokenFile),
+	},
+	Token: sdk.TokenEntraID,
 }
 
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {
 	client := httpclient.Or(p.httpClient)
 	var src federatedToken = tokenFile(req.Credentials.FederatedTokenFile)
-	gh, onGitHub := githubFromEnv(client)
+	gh, onGitHub := githubFromRequest(client, req.Credentials)
 	if onGitHub {
 		src = gh
 	}

@@ -36,7 +36,7 @@ func TestConformance(t *testing.T) {
 	writeFile(t, expired, f.token(t, podSubject, time.Now().Add(-2*time.Hour)))
 	providertest.Run(t, binary, providertest.Options{
 		Request: request(f, good),
-		Env:     []string{"SSL_CERT_FILE=" + emutest.CertFile(t, f.Emulator), "ACTIONS_ID_TOKEN_REQUEST_URL=", "ACTIONS_ID_TOKEN_REQUEST_TOKEN="},
+		Env:     []string{"SSL_CERT_FILE=" + emutest.CertFile(t, f.Emulator)},
 		Cases: []providertest.Case{
 			{Name: "token file", Request: request(f, good), Check: func(t *testing.T, _ *providertest.Provider, r providertest.Result) {
 				if r.Err != nil || r.Token.AccessToken == "" || r.Token.TokenType != "Bearer" || len(r.Events) != 0 {

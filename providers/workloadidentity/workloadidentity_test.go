@@ -42,24 +42,18 @@ func getToken(t *testing.T, f *idp, req *sdk.Request) (*sdk.Token, error) {
 	return provider{httpClient: emutest.HTTPClient(f.Emulator)}.GetToken(ctx, req, nil)
 }
 
-// outsideGitHub clears the GitHub Actions variables, which would otherwise
-// select that variant when these tests run in a GitHub Actions job.
-func outsideGitHub(t *testing.T) {
-	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", "")
-	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")
-}
-
-func TestDescribe(t *testing.T) {
-	info := provider{}.Describe()
-	if info.Name != "workloadidentity" || !slices.Equal(info.LoginModes, []string{"workloadidentity"}) || info.Capabilities != (sdk.Capabilities{}) {
-		t.Errorf("Describe() = %+v", info)
-	}
+// jobVariablesInEnv sets the GitHub Actions variables in the provider's
+// own environment, which it must ignore: the host resolves them (and
+// applies --disable-environment-override) and sends them in the request.
+func jobVariablesInEnv(t *testing.T) {
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/never-called")
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ignored")
 }
 
 // TestTokenFile: the assertion is the file's content, read again on every
 // request so the kubelet's rotation is picked up.
 func TestTokenFile(t *testing.T) {
-	outsideGitHub(t)
+	jobVariablesInEnv(t)
 	f := newIdP(t)
 	file := filepath.Join(t.TempDir(), "azure-identity-token")
 	writeFile(t, file, f.token(t, podSubject, time.Now())+"\n")
@@ -92,7 +86,7 @@ func TestTokenFile(t *testing.T) {
 
 // TestInvalidSettings: each refusal names what to set, and nothing is sent.
 func TestInvalidSettings(t *testing.T) {
-	outsideGitHub(t)
+	jobVariablesInEnv(t)
 	f := newIdP(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "token")
@@ -132,7 +126,7 @@ func TestInvalidSettings(t *testing.T) {
 // TestEntraRefusals: Entra's refusals of the assertion say which token to
 // renew or which federation record to fix.
 func TestEntraRefusals(t *testing.T) {
-	outsideGitHub(t)
+	jobVariablesInEnv(t)
 	f := newIdP(t)
 	file := filepath.Join(t.TempDir(), "token")
 	tests := []struct {
@@ -167,7 +161,7 @@ func TestEntraRefusals(t *testing.T) {
 func TestGitHubActions(t *testing.T) {
 	tests := []struct {
 		name   string
-		path   string // of ACTIONS_ID_TOKEN_REQUEST_URL
+		path   string // of the job's OIDC endpoint (ACTIONS_ID_TOKEN_REQUEST_URL)
 		status int
 		empty  bool   // the reply holds no token
 		query  string // expected raw query
@@ -188,9 +182,10 @@ func TestGitHubActions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newIdP(t)
 			f.actionsStatus, f.actionsEmpty = tt.status, tt.empty
-			t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", f.actions.URL+tt.path)
-			t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "runtime-bearer-token")
-			tok, err := getToken(t, f, request(f, ""))
+			req := request(f, "")
+			req.Credentials.OIDCRequestURL = f.actions.URL + tt.path
+			req.Credentials.OIDCRequestToken = "runtime-bearer-token"
+			tok, err := getToken(t, f, req)
 			calls := f.oidcRequests()
 			if len(calls) != 1 {
 				t.Fatalf("OIDC endpoint calls = %d, want 1", len(calls))

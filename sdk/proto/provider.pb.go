@@ -31,6 +31,200 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Setting is a resolved request field a mode may take, named by the
+// GetTokenRequest fields it fills.
+type Setting int32
+
+const (
+	Setting_SETTING_UNSPECIFIED Setting = 0
+	// server_id, and the scopes or resource the host derives from it. Required
+	// by every mode whose token is TOKEN_KIND_ENTRA_ACCESS_TOKEN.
+	Setting_SETTING_SERVER_ID Setting = 1
+	Setting_SETTING_CLIENT_ID Setting = 2
+	Setting_SETTING_TENANT_ID Setting = 3
+	// authority_host as the user set it (else the cloud's), and
+	// disable_instance_discovery. A mode that accepts neither this nor
+	// SETTING_ENVIRONMENT receives an empty authority_host.
+	Setting_SETTING_AUTHORITY_HOST Setting = 4
+	// environment: the cloud name, which the host resolves into authority_host.
+	Setting_SETTING_ENVIRONMENT  Setting = 5
+	Setting_SETTING_LOGIN_HINT   Setting = 6
+	Setting_SETTING_REDIRECT_URL Setting = 7
+	// credentials.federated_token_file (a path, not a secret).
+	Setting_SETTING_FEDERATED_TOKEN_FILE Setting = 8
+	// credentials.identity_resource_id (a managed identity's ARM id).
+	Setting_SETTING_IDENTITY_RESOURCE_ID Setting = 9
+)
+
+// Enum value maps for Setting.
+var (
+	Setting_name = map[int32]string{
+		0: "SETTING_UNSPECIFIED",
+		1: "SETTING_SERVER_ID",
+		2: "SETTING_CLIENT_ID",
+		3: "SETTING_TENANT_ID",
+		4: "SETTING_AUTHORITY_HOST",
+		5: "SETTING_ENVIRONMENT",
+		6: "SETTING_LOGIN_HINT",
+		7: "SETTING_REDIRECT_URL",
+		8: "SETTING_FEDERATED_TOKEN_FILE",
+		9: "SETTING_IDENTITY_RESOURCE_ID",
+	}
+	Setting_value = map[string]int32{
+		"SETTING_UNSPECIFIED":          0,
+		"SETTING_SERVER_ID":            1,
+		"SETTING_CLIENT_ID":            2,
+		"SETTING_TENANT_ID":            3,
+		"SETTING_AUTHORITY_HOST":       4,
+		"SETTING_ENVIRONMENT":          5,
+		"SETTING_LOGIN_HINT":           6,
+		"SETTING_REDIRECT_URL":         7,
+		"SETTING_FEDERATED_TOKEN_FILE": 8,
+		"SETTING_IDENTITY_RESOURCE_ID": 9,
+	}
+)
+
+func (x Setting) Enum() *Setting {
+	p := new(Setting)
+	*p = x
+	return p
+}
+
+func (x Setting) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Setting) Descriptor() protoreflect.EnumDescriptor {
+	return file_provider_proto_enumTypes[0].Descriptor()
+}
+
+func (Setting) Type() protoreflect.EnumType {
+	return &file_provider_proto_enumTypes[0]
+}
+
+func (x Setting) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Setting.Descriptor instead.
+func (Setting) EnumDescriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{0}
+}
+
+// CredentialKind groups the secret fields of Credentials that go together.
+type CredentialKind int32
+
+const (
+	CredentialKind_CREDENTIAL_KIND_UNSPECIFIED CredentialKind = 0
+	// credentials.client_secret.
+	CredentialKind_CREDENTIAL_KIND_CLIENT_SECRET CredentialKind = 1
+	// credentials.client_certificate_path, and its password when it has one.
+	CredentialKind_CREDENTIAL_KIND_CLIENT_CERTIFICATE CredentialKind = 2
+	// credentials.username and credentials.password, both present.
+	CredentialKind_CREDENTIAL_KIND_USERNAME_PASSWORD CredentialKind = 3
+)
+
+// Enum value maps for CredentialKind.
+var (
+	CredentialKind_name = map[int32]string{
+		0: "CREDENTIAL_KIND_UNSPECIFIED",
+		1: "CREDENTIAL_KIND_CLIENT_SECRET",
+		2: "CREDENTIAL_KIND_CLIENT_CERTIFICATE",
+		3: "CREDENTIAL_KIND_USERNAME_PASSWORD",
+	}
+	CredentialKind_value = map[string]int32{
+		"CREDENTIAL_KIND_UNSPECIFIED":        0,
+		"CREDENTIAL_KIND_CLIENT_SECRET":      1,
+		"CREDENTIAL_KIND_CLIENT_CERTIFICATE": 2,
+		"CREDENTIAL_KIND_USERNAME_PASSWORD":  3,
+	}
+)
+
+func (x CredentialKind) Enum() *CredentialKind {
+	p := new(CredentialKind)
+	*p = x
+	return p
+}
+
+func (x CredentialKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CredentialKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_provider_proto_enumTypes[1].Descriptor()
+}
+
+func (CredentialKind) Type() protoreflect.EnumType {
+	return &file_provider_proto_enumTypes[1]
+}
+
+func (x CredentialKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CredentialKind.Descriptor instead.
+func (CredentialKind) EnumDescriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{1}
+}
+
+type TokenKind int32
+
+const (
+	// Not a valid declaration (the conformance kit refuses it); a host reads
+	// it as TOKEN_KIND_ENTRA_ACCESS_TOKEN, which all tokens were before mode
+	// specs.
+	TokenKind_TOKEN_KIND_UNSPECIFIED TokenKind = 0
+	// An Entra ID access token for server_id. The host checks its audience
+	// against server_id (with legacy, "spn:" followed by server_id) and
+	// refuses a token for anything else.
+	TokenKind_TOKEN_KIND_ENTRA_ACCESS_TOKEN TokenKind = 1
+	// A token the host does not look into, e.g. for an API server with its own
+	// authenticator. No audience check; Token.expires_at_unix is required and
+	// the host serves the token from its cache until then, less its margin.
+	TokenKind_TOKEN_KIND_OPAQUE TokenKind = 2
+)
+
+// Enum value maps for TokenKind.
+var (
+	TokenKind_name = map[int32]string{
+		0: "TOKEN_KIND_UNSPECIFIED",
+		1: "TOKEN_KIND_ENTRA_ACCESS_TOKEN",
+		2: "TOKEN_KIND_OPAQUE",
+	}
+	TokenKind_value = map[string]int32{
+		"TOKEN_KIND_UNSPECIFIED":        0,
+		"TOKEN_KIND_ENTRA_ACCESS_TOKEN": 1,
+		"TOKEN_KIND_OPAQUE":             2,
+	}
+)
+
+func (x TokenKind) Enum() *TokenKind {
+	p := new(TokenKind)
+	*p = x
+	return p
+}
+
+func (x TokenKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TokenKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_provider_proto_enumTypes[2].Descriptor()
+}
+
+func (TokenKind) Type() protoreflect.EnumType {
+	return &file_provider_proto_enumTypes[2]
+}
+
+func (x TokenKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TokenKind.Descriptor instead.
+func (TokenKind) EnumDescriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{2}
+}
+
 type ErrorCode int32
 
 const (
@@ -100,11 +294,11 @@ func (x ErrorCode) String() string {
 }
 
 func (ErrorCode) Descriptor() protoreflect.EnumDescriptor {
-	return file_provider_proto_enumTypes[0].Descriptor()
+	return file_provider_proto_enumTypes[3].Descriptor()
 }
 
 func (ErrorCode) Type() protoreflect.EnumType {
-	return &file_provider_proto_enumTypes[0]
+	return &file_provider_proto_enumTypes[3]
 }
 
 func (x ErrorCode) Number() protoreflect.EnumNumber {
@@ -113,7 +307,7 @@ func (x ErrorCode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ErrorCode.Descriptor instead.
 func (ErrorCode) EnumDescriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{0}
+	return file_provider_proto_rawDescGZIP(), []int{3}
 }
 
 type DescribeRequest struct {
@@ -153,11 +347,19 @@ func (*DescribeRequest) Descriptor() ([]byte, []int) {
 }
 
 type DescribeResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Version       string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
-	LoginModes    []string               `protobuf:"bytes,3,rep,name=login_modes,json=loginModes,proto3" json:"login_modes,omitempty"`
-	Capabilities  *Capabilities          `protobuf:"bytes,4,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Name    string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Version string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	// The names of the modes in `modes`, in the same order. Hosts that
+	// predate mode specs read only this list, so a provider fills both.
+	LoginModes []string `protobuf:"bytes,3,rep,name=login_modes,json=loginModes,proto3" json:"login_modes,omitempty"`
+	// The union of the modes' capabilities, for hosts that predate mode specs;
+	// superseded by modes[].capabilities, which a host reads when present.
+	Capabilities *Capabilities `protobuf:"bytes,4,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
+	// One spec per login mode served. The host validates every request
+	// against its mode's spec before it starts anything, so a provider that
+	// declares nothing gets no help and no protection from the host.
+	Modes         []*ModeSpec `protobuf:"bytes,5,rep,name=modes,proto3" json:"modes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -220,15 +422,342 @@ func (x *DescribeResponse) GetCapabilities() *Capabilities {
 	return nil
 }
 
+func (x *DescribeResponse) GetModes() []*ModeSpec {
+	if x != nil {
+		return x.Modes
+	}
+	return nil
+}
+
+// ModeSpec is what one login mode takes and gives. It is the contract the
+// host enforces:
+//   - settings and credentials: the host refuses a request that lacks a
+//     required setting with the same one-line error for every mode, before
+//     it starts the provider, and sends a mode only what it accepts: a
+//     setting or credential the spec does not list arrives empty, so a
+//     secret never reaches a mode that did not ask for it;
+//   - token: decides whether the host checks the token's audience;
+//   - capabilities: the host refuses --pop-enabled and --legacy for a mode
+//     without them;
+//   - invalidation_files: the host fingerprints them into the cache key.
+type ModeSpec struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name users pass as --login; lower case letters, digits and dashes.
+	LoginMode string `protobuf:"bytes,1,opt,name=login_mode,json=loginMode,proto3" json:"login_mode,omitempty"`
+	// One line for help output and `kubelogin providers list`.
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// The settings the mode accepts; each at most once.
+	Settings []*SettingSpec `protobuf:"bytes,3,rep,name=settings,proto3" json:"settings,omitempty"`
+	// The kinds of credential the mode accepts; each at most once.
+	Credentials []CredentialKind `protobuf:"varint,4,rep,packed,name=credentials,proto3,enum=kubelogin.provider.v1.CredentialKind" json:"credentials,omitempty"`
+	// At least one of `credentials` must be present in a request.
+	CredentialRequired bool `protobuf:"varint,5,opt,name=credential_required,json=credentialRequired,proto3" json:"credential_required,omitempty"`
+	// Settings only this provider understands. Users set them with
+	// --provider-arg NAME=VALUE; they arrive in GetTokenRequest.extra under
+	// NAME, and they are part of the cache key.
+	Args         []*ProviderArg `protobuf:"bytes,6,rep,name=args,proto3" json:"args,omitempty"`
+	Token        TokenKind      `protobuf:"varint,7,opt,name=token,proto3,enum=kubelogin.provider.v1.TokenKind" json:"token,omitempty"`
+	Capabilities *Capabilities  `protobuf:"bytes,8,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
+	// Files whose content identifies the signed-in account, e.g. a CLI's
+	// profile. The host fingerprints each one's content into the cache key,
+	// so a change (sign-in, sign-out, another default account) makes the next
+	// get-token fetch a new token instead of serving the cached one. The host
+	// reads them on every call, cache hits included: list small files only.
+	InvalidationFiles []*InvalidationFile `protobuf:"bytes,9,rep,name=invalidation_files,json=invalidationFiles,proto3" json:"invalidation_files,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ModeSpec) Reset() {
+	*x = ModeSpec{}
+	mi := &file_provider_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModeSpec) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModeSpec) ProtoMessage() {}
+
+func (x *ModeSpec) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModeSpec.ProtoReflect.Descriptor instead.
+func (*ModeSpec) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ModeSpec) GetLoginMode() string {
+	if x != nil {
+		return x.LoginMode
+	}
+	return ""
+}
+
+func (x *ModeSpec) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ModeSpec) GetSettings() []*SettingSpec {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+func (x *ModeSpec) GetCredentials() []CredentialKind {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+func (x *ModeSpec) GetCredentialRequired() bool {
+	if x != nil {
+		return x.CredentialRequired
+	}
+	return false
+}
+
+func (x *ModeSpec) GetArgs() []*ProviderArg {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *ModeSpec) GetToken() TokenKind {
+	if x != nil {
+		return x.Token
+	}
+	return TokenKind_TOKEN_KIND_UNSPECIFIED
+}
+
+func (x *ModeSpec) GetCapabilities() *Capabilities {
+	if x != nil {
+		return x.Capabilities
+	}
+	return nil
+}
+
+func (x *ModeSpec) GetInvalidationFiles() []*InvalidationFile {
+	if x != nil {
+		return x.InvalidationFiles
+	}
+	return nil
+}
+
+type SettingSpec struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Setting Setting                `protobuf:"varint,1,opt,name=setting,proto3,enum=kubelogin.provider.v1.Setting" json:"setting,omitempty"`
+	// The host refuses a request without it, naming the flag and variables
+	// that set it.
+	Required      bool `protobuf:"varint,2,opt,name=required,proto3" json:"required,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SettingSpec) Reset() {
+	*x = SettingSpec{}
+	mi := &file_provider_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SettingSpec) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SettingSpec) ProtoMessage() {}
+
+func (x *SettingSpec) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SettingSpec.ProtoReflect.Descriptor instead.
+func (*SettingSpec) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SettingSpec) GetSetting() Setting {
+	if x != nil {
+		return x.Setting
+	}
+	return Setting_SETTING_UNSPECIFIED
+}
+
+func (x *SettingSpec) GetRequired() bool {
+	if x != nil {
+		return x.Required
+	}
+	return false
+}
+
+type ProviderArg struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Lower case letters, digits, '_', '-' and '.', starting with a letter.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// One line shown in help, e.g. "file holding the token".
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// The host refuses a request without it.
+	Required bool `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
+	// The host never logs or displays the value, and keys the cache on its
+	// hash only. Prefer a file path or a variable for real secrets: a value
+	// given with --provider-arg is stored in the kubeconfig.
+	Secret        bool `protobuf:"varint,4,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProviderArg) Reset() {
+	*x = ProviderArg{}
+	mi := &file_provider_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProviderArg) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProviderArg) ProtoMessage() {}
+
+func (x *ProviderArg) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProviderArg.ProtoReflect.Descriptor instead.
+func (*ProviderArg) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ProviderArg) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ProviderArg) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ProviderArg) GetRequired() bool {
+	if x != nil {
+		return x.Required
+	}
+	return false
+}
+
+func (x *ProviderArg) GetSecret() bool {
+	if x != nil {
+		return x.Secret
+	}
+	return false
+}
+
+// InvalidationFile is one file, given as candidate paths tried in order.
+// The host expands each candidate:
+//   - "${NAME}" is the environment variable NAME as the provider would
+//     receive it; "${arg:NAME}" is the provider arg NAME of the request;
+//   - a leading "~/" is the user's home directory;
+//
+// and uses the first candidate whose references are all set and non-empty,
+// whether or not that file exists (a missing file fingerprints as missing,
+// so creating it invalidates too). When no candidate can be expanded the
+// file is left out. A candidate must be absolute after expansion: it starts
+// with "/", "~/", a drive letter such as "C:\", or a reference. Only
+// braced references are expanded; "$NAME" is taken literally.
+// Example, the Azure CLI's profile:
+//
+//	paths: ["${AZURE_CONFIG_DIR}/azureProfile.json", "~/.azure/azureProfile.json"]
+type InvalidationFile struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Paths         []string               `protobuf:"bytes,1,rep,name=paths,proto3" json:"paths,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InvalidationFile) Reset() {
+	*x = InvalidationFile{}
+	mi := &file_provider_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InvalidationFile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InvalidationFile) ProtoMessage() {}
+
+func (x *InvalidationFile) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InvalidationFile.ProtoReflect.Descriptor instead.
+func (*InvalidationFile) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *InvalidationFile) GetPaths() []string {
+	if x != nil {
+		return x.Paths
+	}
+	return nil
+}
+
+// Capabilities say which requests a mode can serve.
 type Capabilities struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The flow may need a human (device code, browser).
+	// The flow may prompt the user (device code, browser).
 	Interactive bool `protobuf:"varint,1,opt,name=interactive,proto3" json:"interactive,omitempty"`
-	// The flow can request Proof-of-Possession tokens (token_type=pop).
+	// The flow can request Proof-of-Possession tokens (GetTokenRequest.pop).
 	Pop bool `protobuf:"varint,2,opt,name=pop,proto3" json:"pop,omitempty"`
 	// The flow can request v1 (resource, spn: audience) tokens.
 	Legacy bool `protobuf:"varint,3,opt,name=legacy,proto3" json:"legacy,omitempty"`
-	// The flow returns state the host must keep and hand back.
+	// The flow returns refresh state the host must keep and hand back.
 	Stateful      bool `protobuf:"varint,4,opt,name=stateful,proto3" json:"stateful,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -236,7 +765,7 @@ type Capabilities struct {
 
 func (x *Capabilities) Reset() {
 	*x = Capabilities{}
-	mi := &file_provider_proto_msgTypes[2]
+	mi := &file_provider_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -248,7 +777,7 @@ func (x *Capabilities) String() string {
 func (*Capabilities) ProtoMessage() {}
 
 func (x *Capabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[2]
+	mi := &file_provider_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -261,7 +790,7 @@ func (x *Capabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Capabilities.ProtoReflect.Descriptor instead.
 func (*Capabilities) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{2}
+	return file_provider_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Capabilities) GetInteractive() bool {
@@ -329,7 +858,7 @@ type GetTokenRequest struct {
 
 func (x *GetTokenRequest) Reset() {
 	*x = GetTokenRequest{}
-	mi := &file_provider_proto_msgTypes[3]
+	mi := &file_provider_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -341,7 +870,7 @@ func (x *GetTokenRequest) String() string {
 func (*GetTokenRequest) ProtoMessage() {}
 
 func (x *GetTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[3]
+	mi := &file_provider_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -354,7 +883,7 @@ func (x *GetTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTokenRequest.ProtoReflect.Descriptor instead.
 func (*GetTokenRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{3}
+	return file_provider_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetTokenRequest) GetLoginMode() string {
@@ -493,13 +1022,22 @@ type Credentials struct {
 	Password                  string `protobuf:"bytes,5,opt,name=password,proto3" json:"password,omitempty"`
 	FederatedTokenFile        string `protobuf:"bytes,6,opt,name=federated_token_file,json=federatedTokenFile,proto3" json:"federated_token_file,omitempty"`
 	IdentityResourceId        string `protobuf:"bytes,7,opt,name=identity_resource_id,json=identityResourceId,proto3" json:"identity_resource_id,omitempty"`
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// A CI job's endpoint that issues federated tokens, and the bearer token
+	// that authorizes calls to it. The host reads them from the job's
+	// variables, so a provider never reads kubelogin's settings from its
+	// environment: GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL and
+	// ACTIONS_ID_TOKEN_REQUEST_TOKEN for workloadidentity, Azure Pipelines'
+	// SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN for azurepipelines.
+	// oidc_request_token is a secret.
+	OidcRequestUrl   string `protobuf:"bytes,8,opt,name=oidc_request_url,json=oidcRequestUrl,proto3" json:"oidc_request_url,omitempty"`
+	OidcRequestToken string `protobuf:"bytes,9,opt,name=oidc_request_token,json=oidcRequestToken,proto3" json:"oidc_request_token,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Credentials) Reset() {
 	*x = Credentials{}
-	mi := &file_provider_proto_msgTypes[4]
+	mi := &file_provider_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -511,7 +1049,7 @@ func (x *Credentials) String() string {
 func (*Credentials) ProtoMessage() {}
 
 func (x *Credentials) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[4]
+	mi := &file_provider_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -524,7 +1062,7 @@ func (x *Credentials) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Credentials.ProtoReflect.Descriptor instead.
 func (*Credentials) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{4}
+	return file_provider_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Credentials) GetClientSecret() string {
@@ -576,6 +1114,20 @@ func (x *Credentials) GetIdentityResourceId() string {
 	return ""
 }
 
+func (x *Credentials) GetOidcRequestUrl() string {
+	if x != nil {
+		return x.OidcRequestUrl
+	}
+	return ""
+}
+
+func (x *Credentials) GetOidcRequestToken() string {
+	if x != nil {
+		return x.OidcRequestToken
+	}
+	return ""
+}
+
 type PoPRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// base64url of {"kid":"<thumbprint>","xms_ksl":"sw"}, sent as req_cnf.
@@ -586,7 +1138,7 @@ type PoPRequest struct {
 
 func (x *PoPRequest) Reset() {
 	*x = PoPRequest{}
-	mi := &file_provider_proto_msgTypes[5]
+	mi := &file_provider_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -598,7 +1150,7 @@ func (x *PoPRequest) String() string {
 func (*PoPRequest) ProtoMessage() {}
 
 func (x *PoPRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[5]
+	mi := &file_provider_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -611,7 +1163,7 @@ func (x *PoPRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoPRequest.ProtoReflect.Descriptor instead.
 func (*PoPRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{5}
+	return file_provider_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PoPRequest) GetReqCnf() string {
@@ -638,7 +1190,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_provider_proto_msgTypes[6]
+	mi := &file_provider_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -650,7 +1202,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[6]
+	mi := &file_provider_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -663,7 +1215,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{6}
+	return file_provider_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Event) GetKind() isEvent_Kind {
@@ -777,7 +1329,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_provider_proto_msgTypes[7]
+	mi := &file_provider_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -789,7 +1341,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[7]
+	mi := &file_provider_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -802,7 +1354,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{7}
+	return file_provider_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Message) GetText() string {
@@ -825,7 +1377,7 @@ type DeviceCode struct {
 
 func (x *DeviceCode) Reset() {
 	*x = DeviceCode{}
-	mi := &file_provider_proto_msgTypes[8]
+	mi := &file_provider_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -837,7 +1389,7 @@ func (x *DeviceCode) String() string {
 func (*DeviceCode) ProtoMessage() {}
 
 func (x *DeviceCode) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[8]
+	mi := &file_provider_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -850,7 +1402,7 @@ func (x *DeviceCode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceCode.ProtoReflect.Descriptor instead.
 func (*DeviceCode) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{8}
+	return file_provider_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeviceCode) GetVerificationUri() string {
@@ -892,7 +1444,7 @@ type OpenURL struct {
 
 func (x *OpenURL) Reset() {
 	*x = OpenURL{}
-	mi := &file_provider_proto_msgTypes[9]
+	mi := &file_provider_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -904,7 +1456,7 @@ func (x *OpenURL) String() string {
 func (*OpenURL) ProtoMessage() {}
 
 func (x *OpenURL) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[9]
+	mi := &file_provider_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -917,7 +1469,7 @@ func (x *OpenURL) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenURL.ProtoReflect.Descriptor instead.
 func (*OpenURL) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{9}
+	return file_provider_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *OpenURL) GetUrl() string {
@@ -943,7 +1495,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_provider_proto_msgTypes[10]
+	mi := &file_provider_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -955,7 +1507,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[10]
+	mi := &file_provider_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -968,7 +1520,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{10}
+	return file_provider_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Progress) GetText() string {
@@ -994,7 +1546,7 @@ type Token struct {
 
 func (x *Token) Reset() {
 	*x = Token{}
-	mi := &file_provider_proto_msgTypes[11]
+	mi := &file_provider_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1006,7 +1558,7 @@ func (x *Token) String() string {
 func (*Token) ProtoMessage() {}
 
 func (x *Token) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[11]
+	mi := &file_provider_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1019,7 +1571,7 @@ func (x *Token) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Token.ProtoReflect.Descriptor instead.
 func (*Token) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{11}
+	return file_provider_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Token) GetAccessToken() string {
@@ -1069,7 +1621,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_provider_proto_msgTypes[12]
+	mi := &file_provider_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1081,7 +1633,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[12]
+	mi := &file_provider_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1094,7 +1646,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{12}
+	return file_provider_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Error) GetCode() ErrorCode {
@@ -1123,13 +1675,35 @@ var File_provider_proto protoreflect.FileDescriptor
 const file_provider_proto_rawDesc = "" +
 	"\n" +
 	"\x0eprovider.proto\x12\x15kubelogin.provider.v1\"\x11\n" +
-	"\x0fDescribeRequest\"\xaa\x01\n" +
+	"\x0fDescribeRequest\"\xe1\x01\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x1f\n" +
 	"\vlogin_modes\x18\x03 \x03(\tR\n" +
 	"loginModes\x12G\n" +
-	"\fcapabilities\x18\x04 \x01(\v2#.kubelogin.provider.v1.CapabilitiesR\fcapabilities\"v\n" +
+	"\fcapabilities\x18\x04 \x01(\v2#.kubelogin.provider.v1.CapabilitiesR\fcapabilities\x125\n" +
+	"\x05modes\x18\x05 \x03(\v2\x1f.kubelogin.provider.v1.ModeSpecR\x05modes\"\x96\x04\n" +
+	"\bModeSpec\x12\x1d\n" +
+	"\n" +
+	"login_mode\x18\x01 \x01(\tR\tloginMode\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12>\n" +
+	"\bsettings\x18\x03 \x03(\v2\".kubelogin.provider.v1.SettingSpecR\bsettings\x12G\n" +
+	"\vcredentials\x18\x04 \x03(\x0e2%.kubelogin.provider.v1.CredentialKindR\vcredentials\x12/\n" +
+	"\x13credential_required\x18\x05 \x01(\bR\x12credentialRequired\x126\n" +
+	"\x04args\x18\x06 \x03(\v2\".kubelogin.provider.v1.ProviderArgR\x04args\x126\n" +
+	"\x05token\x18\a \x01(\x0e2 .kubelogin.provider.v1.TokenKindR\x05token\x12G\n" +
+	"\fcapabilities\x18\b \x01(\v2#.kubelogin.provider.v1.CapabilitiesR\fcapabilities\x12V\n" +
+	"\x12invalidation_files\x18\t \x03(\v2'.kubelogin.provider.v1.InvalidationFileR\x11invalidationFiles\"c\n" +
+	"\vSettingSpec\x128\n" +
+	"\asetting\x18\x01 \x01(\x0e2\x1e.kubelogin.provider.v1.SettingR\asetting\x12\x1a\n" +
+	"\brequired\x18\x02 \x01(\bR\brequired\"w\n" +
+	"\vProviderArg\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x1a\n" +
+	"\brequired\x18\x03 \x01(\bR\brequired\x12\x16\n" +
+	"\x06secret\x18\x04 \x01(\bR\x06secret\"(\n" +
+	"\x10InvalidationFile\x12\x14\n" +
+	"\x05paths\x18\x01 \x03(\tR\x05paths\"v\n" +
 	"\fCapabilities\x12 \n" +
 	"\vinteractive\x18\x01 \x01(\bR\vinteractive\x12\x10\n" +
 	"\x03pop\x18\x02 \x01(\bR\x03pop\x12\x16\n" +
@@ -1161,7 +1735,7 @@ const file_provider_proto_rawDesc = "" +
 	"\n" +
 	"ExtraEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc6\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9e\x03\n" +
 	"\vCredentials\x12#\n" +
 	"\rclient_secret\x18\x01 \x01(\tR\fclientSecret\x126\n" +
 	"\x17client_certificate_path\x18\x02 \x01(\tR\x15clientCertificatePath\x12>\n" +
@@ -1169,7 +1743,9 @@ const file_provider_proto_rawDesc = "" +
 	"\busername\x18\x04 \x01(\tR\busername\x12\x1a\n" +
 	"\bpassword\x18\x05 \x01(\tR\bpassword\x120\n" +
 	"\x14federated_token_file\x18\x06 \x01(\tR\x12federatedTokenFile\x120\n" +
-	"\x14identity_resource_id\x18\a \x01(\tR\x12identityResourceId\"%\n" +
+	"\x14identity_resource_id\x18\a \x01(\tR\x12identityResourceId\x12(\n" +
+	"\x10oidc_request_url\x18\b \x01(\tR\x0eoidcRequestUrl\x12,\n" +
+	"\x12oidc_request_token\x18\t \x01(\tR\x10oidcRequestToken\"%\n" +
 	"\n" +
 	"PoPRequest\x12\x17\n" +
 	"\areq_cnf\x18\x01 \x01(\tR\x06reqCnf\"\xf9\x02\n" +
@@ -1205,7 +1781,27 @@ const file_provider_proto_rawDesc = "" +
 	"\x05Error\x124\n" +
 	"\x04code\x18\x01 \x01(\x0e2 .kubelogin.provider.v1.ErrorCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x16\n" +
-	"\x06aadsts\x18\x03 \x03(\x03R\x06aadsts*\xf2\x02\n" +
+	"\x06aadsts\x18\x03 \x03(\x03R\x06aadsts*\x92\x02\n" +
+	"\aSetting\x12\x17\n" +
+	"\x13SETTING_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11SETTING_SERVER_ID\x10\x01\x12\x15\n" +
+	"\x11SETTING_CLIENT_ID\x10\x02\x12\x15\n" +
+	"\x11SETTING_TENANT_ID\x10\x03\x12\x1a\n" +
+	"\x16SETTING_AUTHORITY_HOST\x10\x04\x12\x17\n" +
+	"\x13SETTING_ENVIRONMENT\x10\x05\x12\x16\n" +
+	"\x12SETTING_LOGIN_HINT\x10\x06\x12\x18\n" +
+	"\x14SETTING_REDIRECT_URL\x10\a\x12 \n" +
+	"\x1cSETTING_FEDERATED_TOKEN_FILE\x10\b\x12 \n" +
+	"\x1cSETTING_IDENTITY_RESOURCE_ID\x10\t*\xa3\x01\n" +
+	"\x0eCredentialKind\x12\x1f\n" +
+	"\x1bCREDENTIAL_KIND_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dCREDENTIAL_KIND_CLIENT_SECRET\x10\x01\x12&\n" +
+	"\"CREDENTIAL_KIND_CLIENT_CERTIFICATE\x10\x02\x12%\n" +
+	"!CREDENTIAL_KIND_USERNAME_PASSWORD\x10\x03*a\n" +
+	"\tTokenKind\x12\x1a\n" +
+	"\x16TOKEN_KIND_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dTOKEN_KIND_ENTRA_ACCESS_TOKEN\x10\x01\x12\x15\n" +
+	"\x11TOKEN_KIND_OPAQUE\x10\x02*\xf2\x02\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aERROR_CODE_INVALID_REQUEST\x10\x01\x12\x1d\n" +
@@ -1236,46 +1832,61 @@ func file_provider_proto_rawDescGZIP() []byte {
 	return file_provider_proto_rawDescData
 }
 
-var file_provider_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_provider_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_provider_proto_goTypes = []any{
-	(ErrorCode)(0),           // 0: kubelogin.provider.v1.ErrorCode
-	(*DescribeRequest)(nil),  // 1: kubelogin.provider.v1.DescribeRequest
-	(*DescribeResponse)(nil), // 2: kubelogin.provider.v1.DescribeResponse
-	(*Capabilities)(nil),     // 3: kubelogin.provider.v1.Capabilities
-	(*GetTokenRequest)(nil),  // 4: kubelogin.provider.v1.GetTokenRequest
-	(*Credentials)(nil),      // 5: kubelogin.provider.v1.Credentials
-	(*PoPRequest)(nil),       // 6: kubelogin.provider.v1.PoPRequest
-	(*Event)(nil),            // 7: kubelogin.provider.v1.Event
-	(*Message)(nil),          // 8: kubelogin.provider.v1.Message
-	(*DeviceCode)(nil),       // 9: kubelogin.provider.v1.DeviceCode
-	(*OpenURL)(nil),          // 10: kubelogin.provider.v1.OpenURL
-	(*Progress)(nil),         // 11: kubelogin.provider.v1.Progress
-	(*Token)(nil),            // 12: kubelogin.provider.v1.Token
-	(*Error)(nil),            // 13: kubelogin.provider.v1.Error
-	nil,                      // 14: kubelogin.provider.v1.GetTokenRequest.ExtraEntry
+	(Setting)(0),             // 0: kubelogin.provider.v1.Setting
+	(CredentialKind)(0),      // 1: kubelogin.provider.v1.CredentialKind
+	(TokenKind)(0),           // 2: kubelogin.provider.v1.TokenKind
+	(ErrorCode)(0),           // 3: kubelogin.provider.v1.ErrorCode
+	(*DescribeRequest)(nil),  // 4: kubelogin.provider.v1.DescribeRequest
+	(*DescribeResponse)(nil), // 5: kubelogin.provider.v1.DescribeResponse
+	(*ModeSpec)(nil),         // 6: kubelogin.provider.v1.ModeSpec
+	(*SettingSpec)(nil),      // 7: kubelogin.provider.v1.SettingSpec
+	(*ProviderArg)(nil),      // 8: kubelogin.provider.v1.ProviderArg
+	(*InvalidationFile)(nil), // 9: kubelogin.provider.v1.InvalidationFile
+	(*Capabilities)(nil),     // 10: kubelogin.provider.v1.Capabilities
+	(*GetTokenRequest)(nil),  // 11: kubelogin.provider.v1.GetTokenRequest
+	(*Credentials)(nil),      // 12: kubelogin.provider.v1.Credentials
+	(*PoPRequest)(nil),       // 13: kubelogin.provider.v1.PoPRequest
+	(*Event)(nil),            // 14: kubelogin.provider.v1.Event
+	(*Message)(nil),          // 15: kubelogin.provider.v1.Message
+	(*DeviceCode)(nil),       // 16: kubelogin.provider.v1.DeviceCode
+	(*OpenURL)(nil),          // 17: kubelogin.provider.v1.OpenURL
+	(*Progress)(nil),         // 18: kubelogin.provider.v1.Progress
+	(*Token)(nil),            // 19: kubelogin.provider.v1.Token
+	(*Error)(nil),            // 20: kubelogin.provider.v1.Error
+	nil,                      // 21: kubelogin.provider.v1.GetTokenRequest.ExtraEntry
 }
 var file_provider_proto_depIdxs = []int32{
-	3,  // 0: kubelogin.provider.v1.DescribeResponse.capabilities:type_name -> kubelogin.provider.v1.Capabilities
-	5,  // 1: kubelogin.provider.v1.GetTokenRequest.credentials:type_name -> kubelogin.provider.v1.Credentials
-	6,  // 2: kubelogin.provider.v1.GetTokenRequest.pop:type_name -> kubelogin.provider.v1.PoPRequest
-	14, // 3: kubelogin.provider.v1.GetTokenRequest.extra:type_name -> kubelogin.provider.v1.GetTokenRequest.ExtraEntry
-	8,  // 4: kubelogin.provider.v1.Event.message:type_name -> kubelogin.provider.v1.Message
-	9,  // 5: kubelogin.provider.v1.Event.device_code:type_name -> kubelogin.provider.v1.DeviceCode
-	10, // 6: kubelogin.provider.v1.Event.open_url:type_name -> kubelogin.provider.v1.OpenURL
-	11, // 7: kubelogin.provider.v1.Event.progress:type_name -> kubelogin.provider.v1.Progress
-	12, // 8: kubelogin.provider.v1.Event.token:type_name -> kubelogin.provider.v1.Token
-	13, // 9: kubelogin.provider.v1.Event.error:type_name -> kubelogin.provider.v1.Error
-	0,  // 10: kubelogin.provider.v1.Error.code:type_name -> kubelogin.provider.v1.ErrorCode
-	1,  // 11: kubelogin.provider.v1.Provider.Describe:input_type -> kubelogin.provider.v1.DescribeRequest
-	4,  // 12: kubelogin.provider.v1.Provider.GetToken:input_type -> kubelogin.provider.v1.GetTokenRequest
-	2,  // 13: kubelogin.provider.v1.Provider.Describe:output_type -> kubelogin.provider.v1.DescribeResponse
-	7,  // 14: kubelogin.provider.v1.Provider.GetToken:output_type -> kubelogin.provider.v1.Event
-	13, // [13:15] is the sub-list for method output_type
-	11, // [11:13] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	10, // 0: kubelogin.provider.v1.DescribeResponse.capabilities:type_name -> kubelogin.provider.v1.Capabilities
+	6,  // 1: kubelogin.provider.v1.DescribeResponse.modes:type_name -> kubelogin.provider.v1.ModeSpec
+	7,  // 2: kubelogin.provider.v1.ModeSpec.settings:type_name -> kubelogin.provider.v1.SettingSpec
+	1,  // 3: kubelogin.provider.v1.ModeSpec.credentials:type_name -> kubelogin.provider.v1.CredentialKind
+	8,  // 4: kubelogin.provider.v1.ModeSpec.args:type_name -> kubelogin.provider.v1.ProviderArg
+	2,  // 5: kubelogin.provider.v1.ModeSpec.token:type_name -> kubelogin.provider.v1.TokenKind
+	10, // 6: kubelogin.provider.v1.ModeSpec.capabilities:type_name -> kubelogin.provider.v1.Capabilities
+	9,  // 7: kubelogin.provider.v1.ModeSpec.invalidation_files:type_name -> kubelogin.provider.v1.InvalidationFile
+	0,  // 8: kubelogin.provider.v1.SettingSpec.setting:type_name -> kubelogin.provider.v1.Setting
+	12, // 9: kubelogin.provider.v1.GetTokenRequest.credentials:type_name -> kubelogin.provider.v1.Credentials
+	13, // 10: kubelogin.provider.v1.GetTokenRequest.pop:type_name -> kubelogin.provider.v1.PoPRequest
+	21, // 11: kubelogin.provider.v1.GetTokenRequest.extra:type_name -> kubelogin.provider.v1.GetTokenRequest.ExtraEntry
+	15, // 12: kubelogin.provider.v1.Event.message:type_name -> kubelogin.provider.v1.Message
+	16, // 13: kubelogin.provider.v1.Event.device_code:type_name -> kubelogin.provider.v1.DeviceCode
+	17, // 14: kubelogin.provider.v1.Event.open_url:type_name -> kubelogin.provider.v1.OpenURL
+	18, // 15: kubelogin.provider.v1.Event.progress:type_name -> kubelogin.provider.v1.Progress
+	19, // 16: kubelogin.provider.v1.Event.token:type_name -> kubelogin.provider.v1.Token
+	20, // 17: kubelogin.provider.v1.Event.error:type_name -> kubelogin.provider.v1.Error
+	3,  // 18: kubelogin.provider.v1.Error.code:type_name -> kubelogin.provider.v1.ErrorCode
+	4,  // 19: kubelogin.provider.v1.Provider.Describe:input_type -> kubelogin.provider.v1.DescribeRequest
+	11, // 20: kubelogin.provider.v1.Provider.GetToken:input_type -> kubelogin.provider.v1.GetTokenRequest
+	5,  // 21: kubelogin.provider.v1.Provider.Describe:output_type -> kubelogin.provider.v1.DescribeResponse
+	14, // 22: kubelogin.provider.v1.Provider.GetToken:output_type -> kubelogin.provider.v1.Event
+	21, // [21:23] is the sub-list for method output_type
+	19, // [19:21] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -1283,7 +1894,7 @@ func file_provider_proto_init() {
 	if File_provider_proto != nil {
 		return
 	}
-	file_provider_proto_msgTypes[6].OneofWrappers = []any{
+	file_provider_proto_msgTypes[10].OneofWrappers = []any{
 		(*Event_Message)(nil),
 		(*Event_DeviceCode)(nil),
 		(*Event_OpenUrl)(nil),
@@ -1296,8 +1907,8 @@ func file_provider_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   14,
+			NumEnums:      4,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -11,8 +11,10 @@
 //	}
 //
 // Run checks that the binary refuses to run without the handshake cookie,
-// shakes hands in time, describes itself, writes nothing to stdout after
-// the handshake, logs only hclog lines on stderr, never shows a secret,
+// shakes hands in time, describes itself with a well-formed spec for each
+// login mode (sdk.ModeSpec.Validate), refuses with CodeInvalidRequest every
+// request that lacks one thing its mode's spec requires, returns an expiry
+// with every opaque token, writes nothing to stdout after the handshake, logs only hclog lines on stderr, never shows a secret,
 // gives up when its request times out or is cancelled, and leaves no
 // process or socket behind when killed.
 package providertest
@@ -98,17 +100,32 @@ func Run(t *testing.T, binary string, opts Options) {
 		fn(t, p, &results)
 	}
 
+	var info sdk.Info
 	t.Run("handshake and describe", func(t *testing.T) {
 		session(t, func(t *testing.T, p *Provider, _ *[]Result) {
 			t.Logf("handshake took %v", p.StartupTime)
 			ctx, cancel := context.WithTimeout(context.Background(), opts.StartTimeout)
 			defer cancel()
-			info, err := p.Describe(ctx)
-			if err != nil {
+			var err error
+			if info, err = p.Describe(ctx); err != nil {
 				t.Fatalf("Describe: %v", err)
 			}
-			if err := checkInfo(info); err != nil {
+			if err := errors.Join(checkInfo(info), checkSpecs(info)); err != nil {
 				t.Error(err)
+			}
+		})
+	})
+
+	t.Run("refuses requests that lack a required setting", func(t *testing.T) {
+		session(t, func(t *testing.T, p *Provider, results *[]Result) {
+			for _, m := range info.Modes {
+				oms := omissions(m, opts.Request, newBlackhole(t).url)
+				rs, err := checkRefusals(p, oms, m.LoginMode, opts.Slack)
+				*results = append(*results, rs...)
+				t.Logf("login mode %s: sent %d requests that each lack one required thing", m.LoginMode, len(oms))
+				if err != nil {
+					t.Error(err)
+				}
 			}
 		})
 	})
@@ -139,6 +156,9 @@ func Run(t *testing.T, binary string, opts Options) {
 			session(t, func(t *testing.T, p *Provider, results *[]Result) {
 				r := p.GetToken(context.Background(), c.Request)
 				*results = append(*results, r)
+				if err := checkExpiry(info, c.Request, r); err != nil {
+					t.Error(err)
+				}
 				if c.Check != nil {
 					c.Check(t, p, r)
 				}
@@ -297,7 +317,8 @@ func secretsOf(opts Options) []string {
 	for _, c := range opts.Cases {
 		reqs = append(reqs, c.Request)
 	}
-	var out []string
+	// The placeholders the refusal checks send.
+	out := []string{"kit-placeholder-secret", "kit-placeholder-password"}
 	for _, r := range reqs {
 		if r == nil {
 			continue

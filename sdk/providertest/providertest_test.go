@@ -48,7 +48,7 @@ func install() error {
 	if out, err := exec.Command("go", "build", "-o", bin, "./internal/testprovider").CombinedOutput(); err != nil {
 		return fmt.Errorf("build test provider: %v\n%s", err, out)
 	}
-	for _, mode := range []string{"network", "tokenstdout", "rawstderr", "leaksecret", "ignorectx", "badsemver"} {
+	for _, mode := range []string{"network", "tokenstdout", "rawstderr", "leaksecret", "ignorectx", "badsemver", "badspec", "acceptsincomplete", "noexpiry"} {
 		if err := os.Link(bin, binaryFor(mode)); err != nil {
 			return err
 		}
@@ -65,7 +65,7 @@ func TestRunPassesAGoodProvider(t *testing.T) {
 			Name:    "token without network",
 			Request: &request,
 			Check: func(t *testing.T, _ *Provider, r Result) {
-				if r.Err != nil || strings.Count(r.Token.AccessToken, ".") != 2 || r.Count("message") != 1 {
+				if r.Err != nil || r.Token.AccessToken != "at" || r.Count("message") != 1 {
 					t.Errorf("result = %+v", r)
 				}
 			},
@@ -141,5 +141,86 @@ func TestKillLeavesNothing(t *testing.T) {
 	}
 	if err := p.run.cmd.Process.Signal(syscall.Signal(0)); !errors.Is(err, os.ErrProcessDone) {
 		t.Errorf("signal after Kill: %v, want %v", err, os.ErrProcessDone)
+	}
+}
+
+func TestDetectsBadSpec(t *testing.T) {
+	p := Start(t, binaryFor("badspec"), 0)
+	info, err := p.Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkSpecs(info); err == nil || !strings.Contains(err.Error(), "declare what the token is") {
+		t.Errorf("checkSpecs = %v", err)
+	}
+	if err := checkSpecs(sdk.Info{LoginModes: []string{"test"}}); err == nil || !strings.Contains(err.Error(), "no mode specs") {
+		t.Errorf("checkSpecs without modes = %v", err)
+	}
+	m := info.Modes[0]
+	m.Token = sdk.TokenOpaque
+	if err := checkSpecs(sdk.Info{Modes: []sdk.ModeSpec{m, m}, LoginModes: []string{"test"}}); err == nil ||
+		!strings.Contains(err.Error(), "declared twice") || !strings.Contains(err.Error(), "differ from the specs' modes") {
+		t.Errorf("checkSpecs with a mode twice = %v", err)
+	}
+}
+
+func TestOmissions(t *testing.T) {
+	spec := sdk.ModeSpec{
+		LoginMode:          "m",
+		Settings:           []sdk.SettingSpec{sdk.Require(sdk.SettingServerID), sdk.Accept(sdk.SettingLoginHint)},
+		Credentials:        []sdk.CredentialKind{sdk.CredentialClientSecret, sdk.CredentialUsernamePassword},
+		CredentialRequired: true,
+		Args:               []sdk.ProviderArg{{Name: "a", Required: true}, {Name: "b"}},
+	}
+	base := &sdk.Request{LoginMode: "m", Credentials: sdk.Credentials{ClientSecret: "given-secret"}, Extra: map[string]string{"b": "kept"}}
+	oms := omissions(spec, base, "https://hole/")
+	var whats []string
+	for _, o := range oms {
+		whats = append(whats, o.what)
+		r := o.req
+		if r.AuthorityHost != "https://hole/" || r.Extra["b"] != "kept" || r.LoginHint != "" {
+			t.Errorf("%s: request %v extra %v", o.what, r, r.Extra)
+		}
+	}
+	want := []string{"its server id", "a credential", "a username (the other half given)", "a password (the other half given)", "provider arg a"}
+	if strings.Join(whats, "|") != strings.Join(want, "|") {
+		t.Fatalf("omissions = %q, want %q", whats, want)
+	}
+	if r := oms[0].req; r.ServerID != "" || len(r.Scopes) != 0 || r.Credentials.ClientSecret != "given-secret" || r.Extra["a"] == "" {
+		t.Errorf("without server id: %v extra %v", r, r.Extra)
+	}
+	if r := oms[1].req; r.Credentials.ClientSecret != "" || r.Credentials.Username != "" || r.ServerID == "" {
+		t.Errorf("without credential: %v", r)
+	}
+	if r := oms[2].req; r.Credentials.Username != "" || r.Credentials.Password == "" || r.Credentials.ClientSecret != "" {
+		t.Errorf("without username: %v", r)
+	}
+	if _, ok := oms[4].req.Extra["a"]; ok || base.Extra["a"] != "" {
+		t.Error("provider arg a was not dropped, or the base request was changed")
+	}
+}
+
+func TestDetectsAcceptedIncompleteRequest(t *testing.T) {
+	p := Start(t, binaryFor("acceptsincomplete"), 0)
+	info, err := p.Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = checkRefusals(p, omissions(info.Modes[0], &request, newBlackhole(t).url), request.LoginMode, time.Second)
+	for _, want := range []string{"without its client id", "without its tenant id", "without a credential"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("checkRefusals = %v, want a complaint about a request %s", err, want)
+		}
+	}
+}
+
+func TestDetectsOpaqueTokenWithoutExpiry(t *testing.T) {
+	p := Start(t, binaryFor("noexpiry"), 0)
+	info, err := p.Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkExpiry(info, &request, p.GetToken(context.Background(), &request)); err == nil || !strings.Contains(err.Error(), "without an expiry") {
+		t.Errorf("checkExpiry = %v", err)
 	}
 }

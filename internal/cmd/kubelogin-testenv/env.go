@@ -32,7 +32,10 @@ const (
 
 // State is what state.json holds: everything a test needs to drive kubelogin against the environment.
 type State struct {
-	PID                  int                  `json:"pid"`
+	PID int `json:"pid"`
+	// ProxyURL is the intercepting proxy for HTTPS_PROXY and HTTP_PROXY: through it the emulator answers as
+	// login.microsoftonline.com (and the US Gov and China clouds), management.azure.com and IMDS.
+	ProxyURL             string               `json:"proxy_url"`
 	AuthorityHost        string               `json:"authority_host"`
 	ControlURL           string               `json:"control_url"`
 	KubeAPIServer        string               `json:"kube_api_server"`
@@ -92,6 +95,7 @@ type ManagedIdentity struct {
 
 type environment struct {
 	em        *entraemu.Emulator
+	proxy     *entraemu.Proxy
 	api       *kubeapi.Server
 	state     State
 	statePath string
@@ -134,18 +138,29 @@ func start(cfg config) (*environment, error) {
 	if len(audiences) == 0 {
 		audiences = []string{entraemu.AKSServerID}
 	}
+	proxy, err := em.StartProxy(entraemu.ProxyOptions{Addr: cfg.proxyAddr})
+	if err != nil {
+		_ = em.Close()
+		return nil, err
+	}
+	// Tokens name the host the client called: the emulator's own URL, or a cloud host through the proxy.
+	issuers := []string{em.IssuerV2(entraemu.DefaultTenantID), em.IssuerV1(entraemu.DefaultTenantID)}
+	for _, host := range entraemu.CloudHosts {
+		issuers = append(issuers, "https://"+host+"/"+entraemu.DefaultTenantID+"/v2.0")
+	}
 	api, err := kubeapi.New(kubeapi.Config{
 		CA: ca, Addr: cfg.kubeAPIAddr, Audiences: audiences, JWKSURL: em.JWKSURL(entraemu.DefaultTenantID),
-		Issuers: []string{em.IssuerV2(entraemu.DefaultTenantID), em.IssuerV1(entraemu.DefaultTenantID)}, Now: em.Now,
+		Issuers: issuers, Now: em.Now,
 	})
 	if err == nil {
 		err = api.Start()
 	}
 	if err != nil {
-		_ = em.Close()
+		_ = errors.Join(proxy.Close(), em.Close())
 		return nil, err
 	}
-	env := &environment{em: em, api: api, state: s}
+	env := &environment{em: em, proxy: proxy, api: api, state: s}
+	env.state.ProxyURL = proxy.URL()
 	env.state.AuthorityHost = em.URL()
 	env.state.ControlURL = em.URL() + "_emulator/"
 	env.state.KubeAPIServer = api.URL()
@@ -167,6 +182,7 @@ func start(cfg config) (*environment, error) {
 func register(em *entraemu.Emulator, dir string, s *State) error {
 	em.AddClient(entraemu.Client{ID: entraemu.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
 	em.AddClient(entraemu.Client{ID: entraemu.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
+	em.AddClient(entraemu.Client{ID: entraemu.AzureCLIClientID, Name: "Microsoft Azure CLI", Public: true})
 
 	password := secret()
 	u := em.AddUser(entraemu.User{UPN: entraemu.DefaultUserUPN, Name: "Alice Tester", Password: password})
@@ -257,7 +273,7 @@ func (env *environment) writeFiles(ca *testca.CA) error {
 }
 
 func (env *environment) close() error {
-	return errors.Join(env.api.Close(), env.em.Close())
+	return errors.Join(env.api.Close(), env.proxy.Close(), env.em.Close())
 }
 
 // printSummary says where things are, never what the secrets are.
@@ -265,6 +281,7 @@ func (env *environment) printSummary(w io.Writer) {
 	s := env.state
 	fmt.Fprintf(w, `kubelogin-testenv ready (pid %d)
   Entra ID emulator:  %s  (control API %s)
+  proxy:              %s  (HTTPS_PROXY/HTTP_PROXY: login.microsoftonline.com, management.azure.com, IMDS)
   API server:         %s
   tenant:             %s
   server id:          %s
@@ -273,7 +290,7 @@ func (env *environment) printSummary(w io.Writer) {
   CA certificate:     %s
   kubeconfig:         %s
   state (secrets):    %s
-`, s.PID, s.AuthorityHost, s.ControlURL, s.KubeAPIServer, s.TenantID, s.ServerID, s.ClientID, s.User.UPN, s.CAFile, s.Kubeconfig, env.statePath)
+`, s.PID, s.AuthorityHost, s.ControlURL, s.ProxyURL, s.KubeAPIServer, s.TenantID, s.ServerID, s.ClientID, s.User.UPN, s.CAFile, s.Kubeconfig, env.statePath)
 }
 
 // announceDeviceCodes tells the person running the demo which code to enter (user codes are not secrets:

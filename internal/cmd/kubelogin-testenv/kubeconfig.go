@@ -13,9 +13,8 @@ const (
 	userName    = "clusterUser_kubelogin-testenv_testenv"
 )
 
-// kubeconfigYAML renders the managed-Entra kubeconfig `az aks get-credentials` writes, plus
-// --authority-host and --disable-instance-discovery pointing kubelogin at the emulator the way a user points
-// it at a sovereign cloud, and SSL_CERT_FILE so kubelogin trusts the test CA.
+// kubeconfigYAML renders the managed-Entra kubeconfig `az aks get-credentials` writes, exactly: kubelogin
+// reaches the emulator on its default path, through the proxy (HTTPS_PROXY, SSL_CERT_FILE in the shell).
 func kubeconfigYAML(s State, caPEM []byte) ([]byte, error) {
 	cfg := map[string]any{
 		"apiVersion":      "v1",
@@ -45,10 +44,8 @@ func kubeconfigYAML(s State, caPEM []byte) ([]byte, error) {
 					"--client-id", s.ClientID,
 					"--tenant-id", s.TenantID,
 					"--login", "devicecode",
-					"--authority-host", s.AuthorityHost,
-					"--disable-instance-discovery",
 				},
-				"env":                []map[string]string{{"name": "SSL_CERT_FILE", "value": s.CAFile}},
+				"env":                nil,
 				"installHint":        "\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\nTo learn more, please go to https://aka.ms/aks/kubelogin\n",
 				"interactiveMode":    "IfAvailable",
 				"provideClusterInfo": false,

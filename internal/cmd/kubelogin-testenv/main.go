@@ -37,6 +37,7 @@ type config struct {
 	tokenLifetime        time.Duration
 	refreshTokenLifetime time.Duration
 	entraAddr            string
+	proxyAddr            string
 	kubeAPIAddr          string
 	autoLogin            bool
 	extraDNSNames        []string
@@ -53,6 +54,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.tokenLifetime, "token-lifetime", time.Hour, "access token lifetime")
 	fs.DurationVar(&c.refreshTokenLifetime, "refresh-token-lifetime", 24*time.Hour, "refresh token inactivity lifetime")
 	fs.StringVar(&c.entraAddr, "entra-addr", "127.0.0.1:0", "listen address of the Entra ID emulator")
+	fs.StringVar(&c.proxyAddr, "proxy-addr", "127.0.0.1:0", "listen address of the intercepting proxy (HTTPS_PROXY) that presents the emulator under the real cloud host names")
 	fs.StringVar(&c.kubeAPIAddr, "kubeapi-addr", "127.0.0.1:0", "listen address of the API server stand-in")
 	fs.BoolVar(&c.autoLogin, "auto-login", false, "sign the test user in at the authorize endpoint without showing the login form")
 	fs.Func("extra-dns-name", "extra DNS name for the emulator's certificate, e.g. login.microsoftonline.com (repeatable)", func(s string) error {

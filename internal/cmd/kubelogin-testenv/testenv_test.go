@@ -181,11 +181,38 @@ func TestBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"command: kubelogin", "- devicecode", "- --authority-host", "- " + s.AuthorityHost, "- --disable-instance-discovery", "server: " + s.KubeAPIServer} {
+	for _, want := range []string{"command: kubelogin", "- devicecode", "- AzurePublicCloud", "server: " + s.KubeAPIServer} {
 		if !strings.Contains(string(kubeconfig), want) {
 			t.Errorf("kubeconfig lacks %q", want)
 		}
 	}
+	// What az aks get-credentials writes, nothing test-only: kubelogin finds the emulator through the proxy.
+	for _, unwanted := range []string{"--authority-host", "--disable-instance-discovery", "SSL_CERT_FILE"} {
+		if strings.Contains(string(kubeconfig), unwanted) {
+			t.Errorf("kubeconfig has %q", unwanted)
+		}
+	}
+	t.Run("through the proxy", func(t *testing.T) {
+		proxied, err := testca.HTTPClientFromPEM(caPEM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxyURL, err := url.Parse(s.ProxyURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxied.Transport.(*http.Transport).Proxy = http.ProxyURL(proxyURL)
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {s.ServicePrincipal.ClientID}, "client_secret": {s.ServicePrincipal.ClientSecret}, "scope": {scope}}
+		body := post(t, proxied, "https://login.microsoftonline.com/"+s.TenantID+"/oauth2/v2.0/token", form)
+		at, _ := body["access_token"].(string)
+		if at == "" {
+			t.Fatalf("no token: %v", body["error_description"])
+		}
+		// The token names login.microsoftonline.com as its issuer, and the API server accepts it.
+		if status := getNodes(t, client, s.KubeAPIServer, at); status != http.StatusOK {
+			t.Errorf("API server answered %d", status)
+		}
+	})
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

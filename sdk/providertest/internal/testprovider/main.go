@@ -1,8 +1,8 @@
 // Command testprovider is a provider that breaks one rule of the contract
 // on purpose (or none), for the tests of the host (through e2e) and of
 // providertest itself. Its behaviour is the login mode in its file name,
-// kubelogin-provider-<mode>: the tests install one link per behaviour, and
-// a name is the one thing a host cannot filter out of a provider's start.
+// kubelogin-provider-<mode>: the tests install one link per behaviour, so
+// that no setting is needed.
 //
 // It lives under sdk/ so that the kit's tests need nothing outside sdk;
 // the host's tests build it by import path, which internal does not stop.
@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -27,19 +28,46 @@ import (
 // rawStderr is the process's stderr, before go-plugin redirects os.Stderr.
 var rawStderr = os.Stderr
 
+// kitModes are the kit's behaviours: a provider with a mode spec that
+// requires a client, a tenant and a secret and returns opaque tokens, which
+// "network" implements well and each other mode breaks in one way. The
+// host's behaviours (fake, crash, hang, ...) declare only their login mode
+// and return JWTs for the server ID.
+var kitModes = map[string]bool{
+	"network": true, "tokenstdout": true, "rawstderr": true, "leaksecret": true, "ignorectx": true,
+	"badsemver": true, "badspec": true, "acceptsincomplete": true, "noexpiry": true,
+}
+
 type provider struct{ mode string }
 
 func (p provider) Describe() sdk.Info {
-	v := "0.0.1"
+	if !kitModes[p.mode] {
+		return sdk.Info{Name: "testprovider-" + p.mode, Version: "0.0.1", LoginModes: []string{p.mode}}
+	}
+	v := "1.2.3"
 	if p.mode == "badsemver" {
 		v = "latest"
 	}
-	return sdk.Info{Name: "testprovider-" + p.mode, Version: v, LoginModes: []string{p.mode}}
+	spec := sdk.ModeSpec{
+		LoginMode:          p.mode,
+		Description:        "a provider for the kit's own tests",
+		Settings:           []sdk.SettingSpec{sdk.Require(sdk.SettingClientID), sdk.Require(sdk.SettingTenantID)},
+		Credentials:        []sdk.CredentialKind{sdk.CredentialClientSecret},
+		CredentialRequired: true,
+		Token:              sdk.TokenOpaque,
+	}
+	if p.mode == "badspec" {
+		spec.Token = sdk.TokenUnspecified
+	}
+	return sdk.Info{Name: "testprovider-" + p.mode, Version: v, Modes: []sdk.ModeSpec{spec}}
 }
 
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
-	markStarted()
 	sdk.Logger().Debug("get token", "tenant", req.TenantID)
+	if kitModes[p.mode] {
+		return p.kitToken(ctx, req, ui)
+	}
+	markStarted()
 	switch p.mode {
 	case "crash":
 		panic("testprovider crashed on purpose")
@@ -52,18 +80,19 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 		return nil, &sdk.Error{Code: sdk.CodeInvalidClient, Message: "AADSTS7000215: Invalid client secret provided.", AADSTS: []int64{7000215}}
 	case "wrongaud":
 		return token("api://someone-else", time.Hour), nil
-	case "tokenstdout":
-		fmt.Println("token: oops")
-	case "rawstderr":
-		fmt.Fprintln(rawStderr, "plain text on stderr")
-	case "leaksecret":
-		return nil, sdk.Errorf(sdk.CodeInvalidClient, "bad secret %s", req.Credentials.ClientSecret)
-	case "ignorectx":
-		time.Sleep(10 * time.Second)
-		return nil, sdk.Errorf(sdk.CodeUnavailable, "gave up")
-	}
-	if p.mode == "network" {
-		if err := callAuthority(ctx, req.AuthorityHost); err != nil {
+	case "bigtoken": // 2 MiB: over the host's default message limit
+		t := token(strings.TrimSuffix(req.ServerID, "/"), time.Hour)
+		t.State = make([]byte, 2<<20)
+		return t, nil
+	case "dumpenv":
+		// The names only: values may be secrets.
+		var names []string
+		for _, kv := range os.Environ() {
+			name, _, _ := strings.Cut(kv, "=")
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		if err := ui.Message("environment: " + strings.Join(names, " ")); err != nil {
 			return nil, err
 		}
 	}
@@ -77,10 +106,55 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 	return token(aud, time.Hour), nil
 }
 
+// kitToken is GetToken for the kit's modes.
+func (p provider) kitToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
+	if err := p.validate(req); err != nil {
+		return nil, err
+	}
+	switch p.mode {
+	case "tokenstdout":
+		fmt.Println("token: oops")
+	case "rawstderr":
+		fmt.Fprintln(rawStderr, "plain text on stderr")
+	case "leaksecret":
+		return nil, sdk.Errorf(sdk.CodeInvalidClient, "bad secret %s", req.Credentials.ClientSecret)
+	case "ignorectx":
+		time.Sleep(10 * time.Second)
+		return nil, sdk.Errorf(sdk.CodeUnavailable, "gave up")
+	}
+	if err := callAuthority(ctx, req.AuthorityHost); err != nil {
+		return nil, err
+	}
+	if err := ui.Message("hello"); err != nil {
+		return nil, err
+	}
+	tok := &sdk.Token{AccessToken: "at", ExpiresAt: time.Now().Add(time.Hour), TokenType: "Bearer"}
+	if p.mode == "noexpiry" {
+		tok.ExpiresAt = time.Time{}
+	}
+	return tok, nil
+}
+
+// validate refuses what the spec requires, unless the mode is to accept it.
+func (p provider) validate(req *sdk.Request) error {
+	if p.mode == "acceptsincomplete" {
+		return nil
+	}
+	switch {
+	case req.ClientID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no client ID: set --client-id")
+	case req.TenantID == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no tenant ID: set --tenant-id")
+	case req.Credentials.ClientSecret == "":
+		return sdk.Errorf(sdk.CodeInvalidRequest, "no client secret: set --client-secret")
+	}
+	return nil
+}
+
 // callAuthority makes one request to the authority host, when there is one,
 // so the kit can check that a provider waiting on the network honours
-// cancellation. Only the "network" mode calls it: the host's tests never
-// let a provider reach a real cloud.
+// cancellation. Only the kit's modes call it: the host's tests never let a
+// provider reach a real cloud.
 func callAuthority(ctx context.Context, host string) error {
 	if host == "" {
 		return nil
@@ -100,7 +174,8 @@ func callAuthority(ctx context.Context, host string) error {
 	return nil
 }
 
-// markStarted leaves a file in $TMPDIR so tests can tell the provider ran.
+// markStarted leaves a file in $TMPDIR so the host's tests can tell the
+// provider ran.
 func markStarted() {
 	f, err := os.OpenFile(filepath.Join(os.TempDir(), "testprovider-calls"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err == nil {
