@@ -56,7 +56,7 @@ func install() error {
 	return nil
 }
 
-var request = sdk.Request{LoginMode: "network", TenantID: "t", ClientID: "c", Credentials: sdk.Credentials{ClientSecret: "hunter2-secret"}}
+var request = sdk.Request{LoginMode: "test", TenantID: "t", ClientID: "c", Credentials: sdk.Credentials{ClientSecret: "hunter2-secret"}}
 
 func TestRunPassesAGoodProvider(t *testing.T) {
 	Run(t, testBinary, Options{
@@ -206,7 +206,7 @@ func TestDetectsAcceptedIncompleteRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = checkRefusals(p, omissions(info.Modes[0], &request, newBlackhole(t).url), request.LoginMode, time.Second)
+	_, err = checkRefusals(p, omissions(info.Modes[0], &request, newBlackhole(t).url), "test", time.Second)
 	for _, want := range []string{"without its client id", "without its tenant id", "without a credential"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("checkRefusals = %v, want a complaint about a request %s", err, want)

@@ -28,9 +28,9 @@ import (
 // rawStderr is the process's stderr, before go-plugin redirects os.Stderr.
 var rawStderr = os.Stderr
 
-// kitModes are the kit's behaviours: a provider with a mode spec that
-// requires a client, a tenant and a secret and returns opaque tokens, which
-// "network" implements well and each other mode breaks in one way. The
+// kitModes are the kit's behaviours: a provider of login mode "test", whose
+// spec requires a client, a tenant and a secret and returns opaque tokens,
+// which "network" implements well and each other behaviour breaks in one way. The
 // host's behaviours (fake, crash, hang, ...) declare only their login mode
 // and return JWTs for the server ID.
 var kitModes = map[string]bool{
@@ -49,7 +49,7 @@ func (p provider) Describe() sdk.Info {
 		v = "latest"
 	}
 	spec := sdk.ModeSpec{
-		LoginMode:          p.mode,
+		LoginMode:          "test",
 		Description:        "a provider for the kit's own tests",
 		Settings:           []sdk.SettingSpec{sdk.Require(sdk.SettingClientID), sdk.Require(sdk.SettingTenantID)},
 		Credentials:        []sdk.CredentialKind{sdk.CredentialClientSecret},
