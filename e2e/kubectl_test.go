@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,19 +108,7 @@ func expireCachedTokens(t *testing.T, dir string) {
 		t.Fatalf("no cache entries in %s", dir)
 	}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
-		m["expiresAt"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
-		b, _ = json.Marshal(m)
-		if err := os.WriteFile(f, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		rewriteEntry(t, f, expireEntry)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,6 +139,8 @@ func baseEnv(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(tmp) })
+	// The default cache's data key lives in the kernel keyring, not under home: remove it with the test.
+	t.Cleanup(func() { _, _ = tokenstore.System().Delete(filepath.Join(home, ".kube", "cache", "kubelogin")) })
 	return []string{
 		// Any managed identity call goes to a closed loopback port, never to
 		// the link-local IMDS address; msi tests set the emulator's endpoint.

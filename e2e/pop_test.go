@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,7 +163,15 @@ func (p popToken) requireSignedBy(t *testing.T, keyFile string) {
 	if block == nil {
 		t.Fatalf("%s holds no PEM block", keyFile)
 	}
-	key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+	der := block.Bytes
+	if block.Type != "RSA PRIVATE KEY" {
+		// Encrypted at rest (the default where the OS keeps a key): open it as kubelogin does.
+		var err error
+		if der, err = tokenstore.NewSealer(tokenstore.System(), filepath.Dir(keyFile)).Open(block.Bytes, "pop-key"); err != nil {
+			t.Fatalf("%s (%s): %v", keyFile, block.Type, err)
+		}
+	}
+	key, err := x509.ParsePKCS1PrivateKey(der)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,40 @@ type Cache struct {
 	enabled bool
 	warn    func(string)
 
+	sealer   Sealer // nil: entries are plaintext
+	fallback bool   // a failed Seal writes plaintext (with the notice) instead of nothing
+	notice   string // why entries are plaintext although encryption was wanted; "" when chosen
+
 	mu     sync.Mutex
 	warned map[string]bool // paths already warned about, so one bad file yields one line per process
+}
+
+// Sealer encrypts entry files at rest (host/tokenstore holds the key). name binds a sealed blob to the
+// file it is stored in.
+type Sealer interface {
+	Seal(plain []byte, name string) ([]byte, error)
+	// Open decrypts; an error wrapping ErrKeyLost means the key that sealed the blob is gone.
+	Open(sealed []byte, name string) ([]byte, error)
+}
+
+// ErrKeyLost marks an entry sealed with a data key the OS no longer keeps (a reboot emptied the kernel
+// keyring, another user, a copied cache): a clean miss, replaced at the next sign-in.
+var ErrKeyLost = errors.New("the key it was encrypted with is gone")
+
+// Option configures Open.
+type Option func(*Cache)
+
+// Sealed makes Put encrypt entries with s and Get decrypt them. Plaintext entries are still read, and Get
+// rewrites them encrypted (once). With fallback, a Put whose sealing fails writes plaintext with the
+// plaintext notice instead of not caching.
+func Sealed(s Sealer, fallback bool) Option {
+	return func(c *Cache) { c.sealer, c.fallback = s, fallback }
+}
+
+// PlaintextNotice marks a cache that stores plaintext although encryption was wanted, because of why: the
+// first plaintext write in the directory says so, once per directory (a marker file remembers).
+func PlaintextNotice(why string) Option {
+	return func(c *Cache) { c.notice = why }
 }
 
 // Open prepares dir for use and never fails: get-token must work without a cache (Azure/kubelogin#642,
@@ -27,11 +59,14 @@ type Cache struct {
 // Cache and calls warn once with a one-line message saying what is wrong and how to fix it. warn may be nil.
 //
 // Open does only a few metadata system calls, because it runs on every kubectl invocation.
-func Open(dir string, warn func(msg string)) *Cache {
+func Open(dir string, warn func(msg string), opts ...Option) *Cache {
 	if warn == nil {
 		warn = func(string) {}
 	}
 	c := &Cache{dir: dir, warn: warn, warned: map[string]bool{}}
+	for _, o := range opts {
+		o(c)
+	}
 	if err := prepareDir(dir); err != nil {
 		warn(fmt.Sprintf("token cache disabled: %v; set --cache-dir or %s to a directory you own and can write", err, EnvCacheDir))
 		return c
@@ -46,6 +81,9 @@ func (c *Cache) Enabled() bool { return c.enabled }
 
 // Dir is the cache directory, for status and removal messages.
 func (c *Cache) Dir() string { return c.dir }
+
+// Encrypted reports whether Put seals entries.
+func (c *Cache) Encrypted() bool { return c.sealer != nil }
 
 // prepareDir makes dir a private, writable directory.
 func prepareDir(dir string) error {
@@ -63,6 +101,9 @@ func prepareDir(dir string) error {
 	fi, err := d.Stat()
 	if err != nil {
 		return err
+	}
+	if err := restrictDir(dir); err != nil {
+		return fmt.Errorf("%s cannot be made private to you: %w", dir, err)
 	}
 	if tooOpen(fi.Mode()) {
 		if err := d.Chmod(0o700); err != nil {

@@ -13,7 +13,37 @@ import (
 const (
 	fileKind    = "kubelogin-cache-entry"
 	fileVersion = 1
+	// sealedVersion is an encrypted entry: a version 1 document sealed by the token store.
+	sealedVersion = 2
 )
+
+// sealedFile is the JSON document of an encrypted entry. Nothing but the key ID is in clear.
+type sealedFile struct {
+	Kind    string `json:"kind"`
+	Version int    `json:"version"`
+	ID      string `json:"key"`
+	Sealed  []byte `json:"sealed"`
+}
+
+// sealedPrefix starts every encrypted entry (encodeSealed writes the fields in this order), so a read
+// tells the two formats apart without parsing twice.
+var sealedPrefix = []byte(`{"kind":"kubelogin-cache-entry","version":2,`)
+
+func encodeSealed(id string, sealed []byte) ([]byte, error) {
+	return json.Marshal(sealedFile{Kind: fileKind, Version: sealedVersion, ID: id, Sealed: sealed})
+}
+
+// decodeSealed returns the sealed blob of an encrypted entry expected to hold key id.
+func decodeSealed(data []byte, id string) ([]byte, error) {
+	var f sealedFile
+	if err := json.Unmarshal(data, &f); err != nil || len(f.Sealed) == 0 {
+		return nil, errors.New("the encrypted entry is malformed")
+	}
+	if f.ID != id {
+		return nil, errors.New("the entry belongs to another key (copied or renamed file)")
+	}
+	return f.Sealed, nil
+}
 
 // maxEntrySize bounds what Get reads, so a stray huge file cannot stall every kubectl call, and what Put
 // writes, so an entry too large to be read back is refused when written (with an error that says so)

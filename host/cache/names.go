@@ -18,6 +18,16 @@ const (
 // popKeyFile is the host's PoP key, stored next to the entries by the host's PoP support.
 const popKeyFile = pop.FileName
 
+// Files of the token store (host/tokenstore) in a cache directory; RemoveAll removes them with the entries.
+const (
+	// KeyLockFile serialises the creation of the directory's data key in the Linux kernel keyring.
+	KeyLockFile = "store-key.lock"
+	// WrappedKeyFile holds the directory's data key wrapped by Windows DPAPI.
+	WrappedKeyFile = "store-key.dpapi"
+	// noticeFile records that the plaintext notice was shown for this directory, so it is shown once.
+	noticeFile = "store-plaintext.notice"
+)
+
 // upstreamFiles are what Azure/kubelogin 0.2.x keeps in the same default directory; `remove-cache-dir`
 // removes them there too, so a drop-in must as well.
 var upstreamFiles = []string{"auth.json", "pop_tokens.cache", "pop_rsa_key.cache"}
@@ -41,15 +51,25 @@ func isTempName(name string) bool {
 	return ok && digits != "" && strings.Trim(digits, "0123456789") == ""
 }
 
-// isPoPKeyTemp reports whether name is a temp file the PoP key store left when killed mid-write.
+// isPoPKeyTemp reports whether name is a temp file the PoP key store (or the wrapped data key store) left
+// when killed mid-write.
 func isPoPKeyTemp(name string) bool {
-	digits, ok := strings.CutPrefix(name, popKeyFile+".tmp-")
-	return ok && digits != "" && strings.Trim(digits, "0123456789") == ""
+	for _, base := range []string{popKeyFile, WrappedKeyFile} {
+		digits, ok := strings.CutPrefix(name, base+".tmp-")
+		if ok && digits != "" && strings.Trim(digits, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // isOwnedName reports whether kubelogin (this one or Azure/kubelogin) created a file of this name.
 func isOwnedName(name string) bool {
-	if _, ok := entryID(name); ok || isTempName(name) || name == popKeyFile || isPoPKeyTemp(name) {
+	switch name {
+	case popKeyFile, KeyLockFile, WrappedKeyFile, noticeFile:
+		return true
+	}
+	if _, ok := entryID(name); ok || isTempName(name) || isPoPKeyTemp(name) {
 		return true
 	}
 	if id, ok := strings.CutSuffix(name, lockSuffix); ok && isID(id) {

@@ -160,7 +160,7 @@ func TestBadEntryIsMissWithOneWarning(t *testing.T) {
 		{"whitespace", []byte(" \n"), "empty"},
 		{"foreign object", []byte(`{"hello":"world"}`), "not a kubelogin cache entry"},
 		{"foreign array", []byte(`[1,2,3]`), "not a kubelogin cache entry"},
-		{"future version", []byte(`{"kind":"kubelogin-cache-entry","version":2,"accessToken":{"new":"shape"}}`), "format version 2"},
+		{"future version", []byte(`{"kind":"kubelogin-cache-entry","version":3,"accessToken":{"new":"shape"}}`), "format version 3"},
 		{"malformed body", []byte(`{"kind":"kubelogin-cache-entry","version":1,"accessToken":42}`), "malformed"},
 		{"another key's entry", otherKey, "another key"},
 		{"directory in place of file", nil, "not a regular file"},

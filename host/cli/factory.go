@@ -18,6 +18,7 @@ import (
 	"github.com/kubelogin-dev/kubelogin/host/iostreams"
 	"github.com/kubelogin-dev/kubelogin/host/options"
 	"github.com/kubelogin-dev/kubelogin/host/provider"
+	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 	"github.com/kubelogin-dev/kubelogin/host/ui"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
@@ -39,7 +40,9 @@ type Factory struct {
 	// OpenBrowser opens a URL a provider asks the user to visit; nil only
 	// prints it.
 	OpenBrowser func(url string) error
-	Verbose     int
+	// Keys is the OS key store that holds the token cache's data key.
+	Keys    func() tokenstore.KeyBackend
+	Verbose int
 
 	logger hclog.Logger
 }
@@ -80,6 +83,7 @@ func NewSystemFactory() *Factory {
 		Environ:  os.Environ,
 		Now:      time.Now,
 		Launcher: processLauncher{},
+		Keys:     tokenstore.System,
 	}
 	f.Search = func() provider.Search { return provider.SystemSearch(f.env) }
 	f.OpenBrowser = ui.Opener{Getenv: f.env}.Open

@@ -44,6 +44,7 @@ func NewCmdGetToken(f *Factory, runF func(context.Context, *GetTokenOptions) err
 	}
 	o.Token.AddFlags(cmd.Flags())
 	o.Token.AddNoCacheFlag(cmd.Flags())
+	o.Token.AddTokenStoreFlag(cmd.Flags())
 	o.Token.AddProviderArgFlag(cmd.Flags())
 	return cmd
 }
@@ -65,11 +66,14 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 	if err != nil {
 		return err
 	}
-	c := openCache(f, t, found)
+	c, sealer, err := openCache(f, t, found)
+	if err != nil {
+		return err
+	}
 	facts := plan.Facts{FingerprintDigest: plan.Digest(p.Fingerprint, os.ReadFile)}
 	var popKey *pop.Key
 	if p.PoPClaims != nil {
-		if popKey, err = loadPoPKey(f, c); err != nil {
+		if popKey, err = loadPoPKey(f, c, sealer); err != nil {
 			return err
 		}
 		facts.PoP = &plan.PoPBinding{ReqCnf: popKey.ReqCnf(), Thumbprint: popKey.Thumbprint()}
@@ -127,27 +131,39 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 	return execcred.Write(f.IO.Out, info, token, res.ServeUntil)
 }
 
-// openCache opens the token cache unless --no-cache; a directory that
-// cannot be resolved means no cache, with a warning, never a failure.
-func openCache(f *Factory, t *options.Token, found options.Resolved) *cache.Cache {
+// openCache opens the token cache unless --no-cache or --token-store=none,
+// with the token store's encryption, and returns the sealer for the PoP key
+// (nil: plaintext). A directory that cannot be resolved means no cache, with
+// a warning, never a failure; the only errors are a bad --token-store and
+// encryption that is required but unavailable.
+func openCache(f *Factory, t *options.Token, found options.Resolved) (*cache.Cache, pop.Sealer, error) {
 	if t.NoCache {
-		return nil
+		return nil, nil, nil
 	}
 	dir, err := cache.ResolveDir(t.CacheDir, found.CacheDirSource, f.env, found.Home)
 	if err != nil {
 		f.warn(fmt.Sprintf("Warning: %v; continuing without a token cache", err))
-		return nil
+		return nil, nil, nil
 	}
-	return cache.Open(dir, func(msg string) { f.warn("Warning: " + msg) })
+	st, err := openStore(f, dir, t.TokenStore)
+	if err != nil || !st.Stores() {
+		return nil, nil, err
+	}
+	f.Logger().Debug("token store", "store", st.Describe())
+	c := cache.Open(dir, func(msg string) { f.warn("Warning: " + msg) }, st.CacheOptions()...)
+	if s := st.Sealer(); s != nil {
+		return c, s, nil
+	}
+	return c, nil, nil
 }
 
-// loadPoPKey is the host's PoP key, kept with the cache; without a usable
-// cache it lasts for this run only.
-func loadPoPKey(f *Factory, c *cache.Cache) (*pop.Key, error) {
+// loadPoPKey is the host's PoP key, kept with the cache (encrypted with s
+// unless nil); without a usable cache it lasts for this run only.
+func loadPoPKey(f *Factory, c *cache.Cache, s pop.Sealer) (*pop.Key, error) {
 	if c == nil || !c.Enabled() {
 		return pop.NewKey()
 	}
-	k, err := pop.LoadOrCreateKey(c.Dir())
+	k, err := pop.LoadOrCreateKey(c.Dir(), s)
 	if k != nil && err != nil {
 		f.warn("Warning: " + err.Error())
 		err = nil

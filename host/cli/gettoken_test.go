@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/host/cache"
 	"github.com/kubelogin-dev/kubelogin/host/execcred"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
@@ -54,7 +53,7 @@ func TestGetTokenMissThenHit(t *testing.T) {
 		t.Errorf("provider closed %t aborted %t; want a graceful close", c.closed, c.aborted)
 	}
 
-	entries, err := cache.Open(h.cacheDir(), func(string) {}).List()
+	entries, err := h.openCache().List()
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("cache holds %d entries (%v), want 1", len(entries), err)
 	}
@@ -151,7 +150,7 @@ func TestGetTokenFailures(t *testing.T) {
 			if n := h.launcher.launches(); n != tt.starts {
 				t.Errorf("%d providers launched, want %d", n, tt.starts)
 			}
-			entries, _ := cache.Open(h.cacheDir(), func(string) {}).List()
+			entries, _ := h.openCache().List()
 			if len(entries) != 0 {
 				t.Errorf("a failed run cached %d entries", len(entries))
 			}
@@ -229,7 +228,7 @@ func TestGetTokenPoP(t *testing.T) {
 	if r := prov.requests()[0]; r.PoP == nil || r.PoP.ReqCnf == "" {
 		t.Error("the provider was not asked for a token bound to the host's key")
 	}
-	entries, err := cache.Open(h.cacheDir(), func(string) {}).List()
+	entries, err := h.openCache().List()
 	if err != nil || len(entries) != 1 || !entries[0].PoP || entries[0].AccessToken != jwt(serverID) {
 		t.Errorf("cache %+v (%v): want one PoP entry holding the raw access token", entries, err)
 	}

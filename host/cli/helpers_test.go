@@ -15,8 +15,10 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 
+	"github.com/kubelogin-dev/kubelogin/host/cache"
 	"github.com/kubelogin-dev/kubelogin/host/iostreams"
 	"github.com/kubelogin-dev/kubelogin/host/provider"
+	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -31,6 +33,7 @@ type harness struct {
 	home     string
 	provDir  string
 	launcher *fakeLauncher
+	keys     *memKeys
 	now      time.Time
 }
 
@@ -45,6 +48,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	h.env = map[string]string{"HOME": h.home}
 	h.launcher = &fakeLauncher{t: t, providers: map[string]sdk.Provider{}}
+	h.keys = &memKeys{keys: map[string][]byte{}}
 	h.f = &Factory{
 		IO:     iostreams.IOStreams{In: strings.NewReader(""), Out: h.out, ErrOut: h.err},
 		Getenv: func(k string) (string, bool) { v, ok := h.env[k]; return v, ok },
@@ -58,8 +62,50 @@ func newHarness(t *testing.T) *harness {
 		Now:      func() time.Time { return h.now },
 		Search:   func() provider.Search { return provider.Search{ExecutableDir: h.provDir} },
 		Launcher: h.launcher,
+		Keys:     func() tokenstore.KeyBackend { return h.keys },
 	}
 	return h
+}
+
+// memKeys is an OS key store in memory; blocked makes every call fail as
+// keyctl does under Docker's default seccomp profile.
+type memKeys struct {
+	mu      sync.Mutex
+	keys    map[string][]byte
+	blocked error
+}
+
+func (m *memKeys) Name() string { return "the test key store" }
+func (m *memKeys) Probe() error { return m.blocked }
+func (m *memKeys) Load(dir string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.blocked != nil {
+		return nil, m.blocked
+	}
+	k, ok := m.keys[dir]
+	if !ok {
+		return nil, tokenstore.ErrNoKey
+	}
+	return bytes.Clone(k), nil
+}
+func (m *memKeys) Create(dir string, key []byte) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.blocked != nil {
+		return nil, m.blocked
+	}
+	if _, ok := m.keys[dir]; !ok {
+		m.keys[dir] = bytes.Clone(key)
+	}
+	return bytes.Clone(m.keys[dir]), nil
+}
+func (m *memKeys) Delete(dir string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.keys[dir]
+	delete(m.keys, dir)
+	return ok, m.blocked
 }
 
 // install puts an executable kubelogin-provider-<mode> where discovery
@@ -231,4 +277,9 @@ func (h *harness) oneLineError(t *testing.T, code int, want string) {
 	if n := strings.Count(h.err.String(), "Error: "); n != 1 {
 		t.Errorf("%d error lines, want 1: %q", n, h.err.String())
 	}
+}
+
+// openCache opens the harness's cache as get-token does, with its key store.
+func (h *harness) openCache() *cache.Cache {
+	return cache.Open(h.cacheDir(), func(string) {}, cache.Sealed(tokenstore.NewSealer(h.keys, h.cacheDir()), false))
 }

@@ -93,7 +93,7 @@ func RunProvidersList(ctx context.Context, o *ProvidersListOptions) error {
 	if search.PolicyErr != nil {
 		return search.PolicyErr
 	}
-	if search.Policy != nil {
+	if search.Policy.RestrictsProviders() {
 		fmt.Fprintf(f.IO.ErrOut, "Provider policy %s is in force: only these providers run, each checked against its sha256.\n", search.Policy.File)
 	}
 	found := search.All()

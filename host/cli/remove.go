@@ -1,18 +1,21 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubelogin-dev/kubelogin/host/cache"
 	"github.com/kubelogin-dev/kubelogin/host/options"
+	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 )
 
 // RemoveOptions are the settings of remove-tokens (alias remove-cache-dir).
 type RemoveOptions struct {
-	f        *Factory
-	CacheDir string
+	f          *Factory
+	CacheDir   string
+	TokenStore string
 }
 
 // NewCmdRemoveTokens builds remove-tokens (the AKS docs' name), with
@@ -34,17 +37,28 @@ func NewCmdRemoveTokens(f *Factory, runF func(*RemoveOptions) error) *cobra.Comm
 	cmd.Flags().StringVar(&o.CacheDir, "cache-dir", "", "token cache directory (default $KUBECACHEDIR, else ~/.kube/cache/kubelogin)")
 	cmd.Flags().StringVar(&o.CacheDir, "token-cache-dir", "", "alias of --cache-dir")
 	_ = cmd.Flags().MarkHidden("token-cache-dir")
+	options.TokenStoreFlag(cmd.Flags(), &o.TokenStore)
 	return cmd
 }
 
-// RunRemoveTokens removes what kubelogin stored and says what it removed.
+// RunRemoveTokens removes what kubelogin stored, the data key in the OS key
+// store included, and says what it removed.
 func RunRemoveTokens(o *RemoveOptions) error {
 	f := o.f
 	dir, err := resolveCacheDir(f, o.CacheDir)
 	if err != nil {
 		return err
 	}
+	choice, err := tokenstore.Choose(o.TokenStore, f.env)
+	if err != nil {
+		return err
+	}
 	removed, kept, err := cache.RemoveAll(dir)
+	key, kerr := tokenstore.RemoveKey(dir, choice, f.keys())
+	if key != "" {
+		removed = append(removed, key)
+	}
+	err = errors.Join(err, kerr)
 	for _, r := range removed {
 		fmt.Fprintf(f.IO.ErrOut, "removed %s\n", r)
 	}

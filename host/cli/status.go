@@ -14,12 +14,14 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/host/acquire"
 	"github.com/kubelogin-dev/kubelogin/host/cache"
+	"github.com/kubelogin-dev/kubelogin/host/options"
 )
 
 // StatusOptions are `kubelogin status`'s settings.
 type StatusOptions struct {
-	f        *Factory
-	CacheDir string
+	f          *Factory
+	CacheDir   string
+	TokenStore string
 }
 
 // NewCmdStatus lists what the cache holds, so users can see which clusters
@@ -40,22 +42,35 @@ func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 	cmd.Flags().StringVar(&o.CacheDir, "cache-dir", "", "token cache directory (default $KUBECACHEDIR, else ~/.kube/cache/kubelogin)")
 	cmd.Flags().StringVar(&o.CacheDir, "token-cache-dir", "", "alias of --cache-dir")
 	_ = cmd.Flags().MarkHidden("token-cache-dir")
+	options.TokenStoreFlag(cmd.Flags(), &o.TokenStore)
 	return cmd
 }
 
-// RunStatus prints one row per cache entry.
+// RunStatus prints how tokens are kept at rest and why, then one row per
+// cache entry.
 func RunStatus(o *StatusOptions) error {
 	f := o.f
 	dir, err := resolveCacheDir(f, o.CacheDir)
 	if err != nil {
 		return err
 	}
+	st, err := openStore(f, dir, o.TokenStore)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.ErrOut, "token store: %s\n", st.Describe())
+	if !st.Stores() {
+		return nil
+	}
 	// Looking must not create: cache.Open makes the directory.
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(f.IO.ErrOut, "no cached tokens in %s (it does not exist)\n", dir)
 		return nil
 	}
-	c := cache.Open(dir, func(msg string) { f.warn("Warning: " + msg) })
+	if st.Encrypted && !st.HasKey(dir) {
+		fmt.Fprintf(f.IO.ErrOut, "token store: %s holds no key for %s yet; the next sign-in creates one\n", st.Backend, dir)
+	}
+	c := cache.Open(dir, func(msg string) { f.warn("Warning: " + msg) }, st.CacheOptions()...)
 	if !c.Enabled() {
 		return fmt.Errorf("cannot read the token cache in %s", dir)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/host/cache"
 	"github.com/kubelogin-dev/kubelogin/host/iostreams"
+	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 )
 
 // TestStatusSkipsFIFOAndLinks: a FIFO or a link planted as an entry in the cache is reported and skipped;
@@ -38,9 +39,15 @@ func TestStatusSkipsFIFOAndLinks(t *testing.T) {
 	var out, errOut bytes.Buffer
 	home := t.TempDir()
 	f := &Factory{
-		IO:     iostreams.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-		Getenv: func(k string) (string, bool) { return home, k == "HOME" },
-		Now:    time.Now,
+		IO: iostreams.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		Getenv: func(k string) (string, bool) {
+			if k == "HOME" {
+				return home, true
+			}
+			return "", false
+		},
+		Now:  time.Now,
+		Keys: func() tokenstore.KeyBackend { return &memKeys{keys: map[string][]byte{}} },
 	}
 	if err := RunStatus(&StatusOptions{f: f, CacheDir: dir}); err != nil {
 		t.Fatal(err)

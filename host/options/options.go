@@ -56,6 +56,7 @@ type Token struct {
 	RedirectURL              string
 	LoginHint                string
 	NoCache                  bool
+	TokenStore               string
 	ProviderArgs             map[string]string
 
 	fs *pflag.FlagSet
@@ -110,6 +111,15 @@ func (o *Token) AddFlags(fs *pflag.FlagSet) {
 // AddNoCacheFlag adds the get-token-only switch that bypasses the cache.
 func (o *Token) AddNoCacheFlag(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.NoCache, "no-cache", false, "neither read nor write the token cache")
+}
+
+// AddTokenStoreFlag adds --token-store, which chooses how tokens are kept at rest (host/tokenstore); the
+// commands that read or remove the cache take it too.
+func (o *Token) AddTokenStoreFlag(fs *pflag.FlagSet) { TokenStoreFlag(fs, &o.TokenStore) }
+
+// TokenStoreFlag binds --token-store to p.
+func TokenStoreFlag(fs *pflag.FlagSet, p *string) {
+	fs.StringVar(p, "token-store", "", "how tokens are kept at rest: auto (encrypted with a key the OS keeps, else 0600 files with a notice), encrypted, file or none (default auto, env KUBELOGIN_TOKEN_STORE)")
 }
 
 // AddProviderArgFlag adds get-token's way to pass settings that only a

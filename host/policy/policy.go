@@ -38,11 +38,28 @@ type Provider struct {
 type Policy struct {
 	File      string
 	Providers []Provider
+	// TokenStore is "encrypted" when the policy forbids tokens at rest in plaintext (no fallback to 0600
+	// files, no --token-store=file), else "".
+	TokenStore string
+	// unrestricted is a policy that only sets tokenStore: it leaves providers alone.
+	unrestricted bool
 }
 
+// TokenStoreEncrypted is the tokenStore value that requires encryption at rest.
+const TokenStoreEncrypted = "encrypted"
+
 type document struct {
-	Providers []Provider `yaml:"providers"`
+	Providers  *[]Provider `yaml:"providers"`
+	TokenStore string      `yaml:"tokenStore"`
 }
+
+// RestrictsProviders reports whether the policy limits which providers run. Every policy does, except one
+// that sets tokenStore and has no providers list, so an administrator can require encryption without
+// approving binaries one by one. A nil Policy restricts nothing.
+func (p *Policy) RestrictsProviders() bool { return p != nil && !p.unrestricted }
+
+// RequiresEncryption reports whether the policy forbids plaintext tokens at rest. A nil Policy does not.
+func (p *Policy) RequiresEncryption() bool { return p != nil && p.TokenStore == TokenStoreEncrypted }
 
 var (
 	modeName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -81,8 +98,17 @@ func Parse(data []byte) (*Policy, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
+	switch doc.TokenStore {
+	case "", TokenStoreEncrypted:
+	default:
+		return nil, fmt.Errorf("tokenStore %q: the only value is %s", doc.TokenStore, TokenStoreEncrypted)
+	}
+	var providers []Provider
+	if doc.Providers != nil {
+		providers = *doc.Providers
+	}
 	seen := map[string]bool{}
-	for i, p := range doc.Providers {
+	for i, p := range providers {
 		switch {
 		case !modeName.MatchString(p.Mode):
 			return nil, fmt.Errorf("providers[%d]: mode %q is not a login mode name", i, p.Mode)
@@ -94,10 +120,10 @@ func Parse(data []byte) (*Policy, error) {
 			return nil, fmt.Errorf("providers[%d] (%s): sha256 must be 64 hex digits", i, p.Mode)
 		}
 		seen[p.Mode] = true
-		doc.Providers[i].SHA256 = strings.ToLower(p.SHA256)
+		providers[i].SHA256 = strings.ToLower(p.SHA256)
 	}
-	sort.Slice(doc.Providers, func(i, j int) bool { return doc.Providers[i].Mode < doc.Providers[j].Mode })
-	return &Policy{Providers: doc.Providers}, nil
+	sort.Slice(providers, func(i, j int) bool { return providers[i].Mode < providers[j].Mode })
+	return &Policy{Providers: providers, TokenStore: doc.TokenStore, unrestricted: doc.Providers == nil && doc.TokenStore != ""}, nil
 }
 
 // Lookup returns the approved provider for mode.

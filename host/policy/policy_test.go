@@ -124,3 +124,40 @@ func TestOpenVerifies(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenStore: tokenStore: encrypted requires encryption at rest; alone it leaves providers
+// unrestricted, with a providers list (even an empty one) the list still rules.
+func TestTokenStore(t *testing.T) {
+	tests := []struct {
+		name, doc, err      string
+		encrypted, restrict bool
+	}{
+		{name: "absent", doc: "providers: []\n", restrict: true},
+		{name: "only tokenStore", doc: "tokenStore: encrypted\n", encrypted: true},
+		{name: "with providers", doc: "tokenStore: encrypted\nproviders:\n  - {mode: spn, path: /a, sha256: " + zeros + "}\n", encrypted: true, restrict: true},
+		{name: "with empty providers", doc: "tokenStore: encrypted\nproviders: []\n", encrypted: true, restrict: true},
+		{name: "empty document restricts", doc: "{}\n", restrict: true},
+		{name: "other value", doc: "tokenStore: file\n", err: `tokenStore "file"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.doc))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.RequiresEncryption() != tt.encrypted || p.RestrictsProviders() != tt.restrict {
+				t.Errorf("RequiresEncryption %v RestrictsProviders %v, want %v %v", p.RequiresEncryption(), p.RestrictsProviders(), tt.encrypted, tt.restrict)
+			}
+		})
+	}
+	var none *Policy
+	if none.RequiresEncryption() || none.RestrictsProviders() {
+		t.Error("no policy must require and restrict nothing")
+	}
+}

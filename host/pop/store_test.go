@@ -18,12 +18,12 @@ import (
 
 func TestLoadOrCreateKeyPersists(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cache") // created on demand
-	first, err := LoadOrCreateKey(dir)
+	first, err := LoadOrCreateKey(dir, nil)
 	if err != nil {
 		t.Fatalf("first call warned: %v", err)
 	}
 	requireMode(t, filepath.Join(dir, FileName), 0o600)
-	second, err := LoadOrCreateKey(dir)
+	second, err := LoadOrCreateKey(dir, nil)
 	if err != nil {
 		t.Fatalf("second call warned: %v", err)
 	}
@@ -38,7 +38,7 @@ func TestLoadOrCreateKeyTightensMode(t *testing.T) {
 		t.Skip("Windows permissions are not mode bits")
 	}
 	dir := t.TempDir()
-	first, err := LoadOrCreateKey(dir)
+	first, err := LoadOrCreateKey(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestLoadOrCreateKeyTightensMode(t *testing.T) {
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	again, err := LoadOrCreateKey(dir)
+	again, err := LoadOrCreateKey(dir, nil)
 	if err != nil {
 		t.Fatalf("tightening warned: %v", err)
 	}
@@ -83,11 +83,11 @@ func TestLoadOrCreateKeyReplacesUnusable(t *testing.T) {
 			if err := os.WriteFile(path, tt.data, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			k, err := LoadOrCreateKey(dir)
+			k, err := LoadOrCreateKey(dir, nil)
 			if k == nil || err == nil || !strings.Contains(err.Error(), "replaced it with a new key") {
 				t.Fatalf("got key %v, warning %v; want a new key and a warning", k != nil, err)
 			}
-			stored, err := LoadOrCreateKey(dir)
+			stored, err := LoadOrCreateKey(dir, nil)
 			if err != nil || stored.Thumbprint() != k.Thumbprint() {
 				t.Fatalf("the replacement was not stored: %v", err)
 			}
@@ -108,7 +108,7 @@ func TestLoadOrCreateKeyEphemeral(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, err := LoadOrCreateKey(tt.dir)
+			k, err := LoadOrCreateKey(tt.dir, nil)
 			if k == nil {
 				t.Fatalf("no key: %v", err)
 			}
@@ -131,7 +131,7 @@ func TestLoadOrCreateKeyConcurrent(t *testing.T) {
 	kids := make([]string, n)
 	for i := range n {
 		wg.Go(func() {
-			k, err := LoadOrCreateKey(dir)
+			k, err := LoadOrCreateKey(dir, nil)
 			if err != nil {
 				t.Error(err)
 				return
@@ -180,7 +180,7 @@ func TestHelperLoadKey(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process only")
 	}
-	k, err := LoadOrCreateKey(dir)
+	k, err := LoadOrCreateKey(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestHelperLoadKey(t *testing.T) {
 
 func requireSameStoredKey(t *testing.T, dir string, kids []string) {
 	t.Helper()
-	stored, _, err := load(filepath.Join(dir, FileName))
+	stored, _, err := load(filepath.Join(dir, FileName), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,14 +33,14 @@ func TestPlantedKeyFile(t *testing.T) {
 			if err := tt.plant(path); err != nil {
 				t.Fatal(err)
 			}
-			k, err := LoadOrCreateKey(dir)
+			k, err := LoadOrCreateKey(dir, nil)
 			if k == nil || err == nil || !strings.Contains(err.Error(), "replaced it with a new key") {
 				t.Fatalf("LoadOrCreateKey = %v, %v; want a new key and a warning that the file was replaced", k, err)
 			}
 			if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
 				t.Fatalf("the planted file was not replaced by a key file: %v", err)
 			}
-			again, err := LoadOrCreateKey(dir)
+			again, err := LoadOrCreateKey(dir, nil)
 			if err != nil || again.Thumbprint() != k.Thumbprint() {
 				t.Fatalf("the replacement key was not reused: %v", err)
 			}

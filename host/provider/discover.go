@@ -83,7 +83,7 @@ func (s Search) All() []Candidate {
 	if s.PolicyErr != nil {
 		return nil
 	}
-	if s.Policy != nil {
+	if s.Policy.RestrictsProviders() {
 		var out []Candidate
 		for _, p := range s.Policy.Providers {
 			out = append(out, approved(s.Policy, p))
@@ -119,7 +119,7 @@ func (s Search) Find(mode string) (Candidate, error) {
 	if s.PolicyErr != nil {
 		return Candidate{}, s.PolicyErr
 	}
-	if s.Policy != nil {
+	if s.Policy.RestrictsProviders() {
 		p, err := s.Policy.Lookup(mode)
 		if err != nil {
 			return Candidate{}, err

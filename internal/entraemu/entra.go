@@ -360,6 +360,18 @@ func (e *Emulator) AddManagedIdentity(mi ManagedIdentity) ManagedIdentity {
 	return mi
 }
 
+// IssuedRefreshTokens returns every refresh token issued so far, so a test can check that none is stored
+// anywhere in clear. The request log never records them; this is the only way out.
+func (e *Emulator) IssuedRefreshTokens() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]string, 0, len(e.refreshTokens))
+	for rt := range e.refreshTokens {
+		out = append(out, rt)
+	}
+	return out
+}
+
 // RevokeRefreshTokens revokes every refresh token issued so far (like "revoke sessions") and reports how many.
 func (e *Emulator) RevokeRefreshTokens() int {
 	e.mu.Lock()

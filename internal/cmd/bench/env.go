@@ -75,12 +75,12 @@ func (e *env) freshCacheDir() string {
 
 // getToken is the command line a kubeconfig converted with -l spn makes
 // kubectl run, pointed at the emulator instead of login.microsoftonline.com.
-func (e *env) getToken(cacheDir string) spec {
+func (e *env) getToken(cacheDir string, extraEnv ...string) spec {
 	return spec{
 		path: filepath.Join(e.bin, "kubelogin"),
 		args: []string{"get-token", "--login", "spn", "--server-id", entraemu.AKSServerID,
 			"--tenant-id", entraemu.DefaultTenantID, "--authority-host", e.em.URL(), "--disable-instance-discovery"},
-		env: e.childEnv(cacheDir),
+		env: append(e.childEnv(cacheDir), extraEnv...),
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"sync"
 	"time"
+
+	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 )
 
 // clientCredentials is the grant a service principal's token request uses.
@@ -15,39 +17,57 @@ const clientCredentials = "client_credentials"
 
 // hitResult is get-token answered from the cache.
 type hitResult struct {
+	store    string // --token-store: encrypted or file
 	wall     summary[time.Duration]
 	rss      summary[int64]
 	requests int // emulator requests during the measured runs; a hit makes none
 }
 
-// cacheHit fills one cache entry with a cold call, then times calls that
-// must be answered from it without starting a provider. The emulator's
-// request log proves no provider ran: the spn provider cannot get a token
-// without calling it.
-func cacheHit(ctx context.Context, e *env, runs int) (hitResult, error) {
-	s := e.getToken(e.freshCacheDir())
-	first, err := s.run(ctx)
-	if err != nil {
-		return hitResult{}, fmt.Errorf("filling the cache: %w", err)
-	}
-	// One unmeasured hit so every measured run sees the same warm page cache.
-	if _, err := s.run(ctx); err != nil {
-		return hitResult{}, fmt.Errorf("warm-up cache hit: %w", err)
+// cacheHits fills one cache entry per token store with a cold call, then
+// times calls that must be answered from it without starting a provider,
+// alternating between the stores run by run so that both see the same
+// machine load. The emulator's request log proves no provider ran: the spn
+// provider cannot get a token without calling it.
+func cacheHits(ctx context.Context, e *env, runs int, stores []string) ([]hitResult, error) {
+	specs := make([]spec, len(stores))
+	firsts := make([]string, len(stores))
+	for i, store := range stores {
+		dir := e.freshCacheDir()
+		if store == "encrypted" {
+			defer func() { _, _ = tokenstore.System().Delete(dir) }()
+		}
+		specs[i] = e.getToken(dir, "KUBELOGIN_TOKEN_STORE="+store)
+		first, err := specs[i].run(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("filling the %s cache: %w", store, err)
+		}
+		// One unmeasured hit so every measured run sees the same warm page cache.
+		if _, err := specs[i].run(ctx); err != nil {
+			return nil, fmt.Errorf("warm-up %s cache hit: %w", store, err)
+		}
+		firsts[i] = first.token
 	}
 	e.em.ResetRequests()
-	walls := make([]time.Duration, 0, runs)
-	rss := make([]int64, 0, runs)
-	for i := range runs {
-		r, err := s.run(ctx)
-		if err != nil {
-			return hitResult{}, fmt.Errorf("cache hit run %d: %w", i+1, err)
+	walls := make([][]time.Duration, len(stores))
+	rss := make([][]int64, len(stores))
+	for run := range runs {
+		for i, store := range stores {
+			r, err := specs[i].run(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("%s cache hit run %d: %w", store, run+1, err)
+			}
+			if r.token != firsts[i] {
+				return nil, fmt.Errorf("%s cache hit run %d printed a different token than the cached one", store, run+1)
+			}
+			walls[i], rss[i] = append(walls[i], r.wall), append(rss[i], r.rss)
 		}
-		if r.token != first.token {
-			return hitResult{}, fmt.Errorf("cache hit run %d printed a different token than the cached one", i+1)
-		}
-		walls, rss = append(walls, r.wall), append(rss, r.rss)
 	}
-	return hitResult{wall: summarize(walls), rss: summarize(rss), requests: e.em.Counts().Total}, nil
+	requests := e.em.Counts().Total
+	out := make([]hitResult, len(stores))
+	for i, store := range stores {
+		out[i] = hitResult{store: store, wall: summarize(walls[i]), rss: summarize(rss[i]), requests: requests}
+	}
+	return out, nil
 }
 
 // coldResult is get-token with nothing cached: provider start, discovery,

@@ -1,0 +1,4 @@
+package tokenstore
+
+// System is the platform's key backend: the login Keychain.
+func System() KeyBackend { return NewKeychain() }
