@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // fakeAzd stands in for the Azure Developer CLI: it answers `azd auth token`
@@ -40,8 +40,8 @@ func TestKubectlAzD(t *testing.T) {
 	}
 	exp := time.Now().Add(time.Hour)
 	tok, err := c.em.SignToken(map[string]any{
-		"aud": entra.AKSServerID, "iss": c.em.IssuerV2(entra.DefaultTenantID), "tid": entra.DefaultTenantID,
-		"oid": "0ee6a5f2-683b-85b5-a30f-1ac270119221", "upn": entra.DefaultUserUPN, "ver": "2.0",
+		"aud": entraemu.AKSServerID, "iss": c.em.IssuerV2(entraemu.DefaultTenantID), "tid": entraemu.DefaultTenantID,
+		"oid": "0ee6a5f2-683b-85b5-a30f-1ac270119221", "upn": entraemu.DefaultUserUPN, "ver": "2.0",
 		"iat": time.Now().Unix(), "nbf": time.Now().Unix(), "exp": exp.Unix(),
 	})
 	if err != nil {
@@ -60,14 +60,14 @@ func TestKubectlAzD(t *testing.T) {
 		return strings.Count(string(b), "\n")
 	}
 
-	kc := c.kubeconfig(t, execUser{args: []string{"get-token", "--login", "azd", "--server-id", entra.AKSServerID, "--tenant-id", entra.DefaultTenantID},
+	kc := c.kubeconfig(t, execUser{args: []string{"get-token", "--login", "azd", "--server-id", entraemu.AKSServerID, "--tenant-id", entraemu.DefaultTenantID},
 		env: map[string]string{"AZD_CONFIG_DIR": azdDir}})
 	env := c.kubectlEnv(t, kc)
 	env = append(env, "PATH="+fakeBin+string(os.PathListSeparator)+envValue(env, "PATH"))
 
 	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	b, _ := os.ReadFile(filepath.Join(azdDir, "calls.log"))
-	if calls() != 1 || !strings.Contains(string(b), "--scope "+entra.AKSServerID+"/.default --tenant-id "+entra.DefaultTenantID) {
+	if calls() != 1 || !strings.Contains(string(b), "--scope "+entraemu.AKSServerID+"/.default --tenant-id "+entraemu.DefaultTenantID) {
 		t.Fatalf("azd calls:\n%s", b)
 	}
 	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
@@ -93,7 +93,7 @@ func TestKubectlAzD(t *testing.T) {
 	if r.code == 0 || good == 0 || bad != 0 {
 		t.Fatalf("after azd auth logout: exit %d, want Error lines %q\n%s", r.code, want, r.stderr)
 	}
-	gt := run(t, append(env, "AZD_CONFIG_DIR="+azdDir), "kubelogin", "get-token", "--login", "azd", "--server-id", entra.AKSServerID)
+	gt := run(t, append(env, "AZD_CONFIG_DIR="+azdDir), "kubelogin", "get-token", "--login", "azd", "--server-id", entraemu.AKSServerID)
 	if gt.code != 1 || gt.stdout != "" || strings.TrimSpace(gt.stderr) != want {
 		t.Fatalf("get-token after azd auth logout: exit %d\nstdout: %s\nstderr: %s", gt.code, gt.stdout, gt.stderr)
 	}

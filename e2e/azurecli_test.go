@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // fakeAz stands in for the Azure CLI: it answers `az account get-access-token`
@@ -39,14 +39,14 @@ func TestKubectlAzureCLI(t *testing.T) {
 	}
 	exp := time.Now().Add(time.Hour)
 	tok, err := c.em.SignToken(map[string]any{
-		"aud": entra.AKSServerID, "iss": c.em.IssuerV2(entra.DefaultTenantID), "tid": entra.DefaultTenantID,
-		"oid": "0ee6a5f2-683b-85b5-a30f-1ac270119221", "upn": entra.DefaultUserUPN, "ver": "2.0",
+		"aud": entraemu.AKSServerID, "iss": c.em.IssuerV2(entraemu.DefaultTenantID), "tid": entraemu.DefaultTenantID,
+		"oid": "0ee6a5f2-683b-85b5-a30f-1ac270119221", "upn": entraemu.DefaultUserUPN, "ver": "2.0",
 		"iat": time.Now().Unix(), "nbf": time.Now().Unix(), "exp": exp.Unix(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _ := json.Marshal(map[string]any{"accessToken": tok, "expires_on": exp.Unix(), "subscription": "sub-1", "tenant": entra.DefaultTenantID, "tokenType": "Bearer"})
+	out, _ := json.Marshal(map[string]any{"accessToken": tok, "expires_on": exp.Unix(), "subscription": "sub-1", "tenant": entraemu.DefaultTenantID, "tokenType": "Bearer"})
 	writeAz := func(name, content string) {
 		if err := os.WriteFile(filepath.Join(azDir, name), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
@@ -59,14 +59,14 @@ func TestKubectlAzureCLI(t *testing.T) {
 		return strings.Count(string(b), "\n")
 	}
 
-	kc := c.kubeconfig(t, execUser{args: []string{"get-token", "--login", "azurecli", "--server-id", entra.AKSServerID},
+	kc := c.kubeconfig(t, execUser{args: []string{"get-token", "--login", "azurecli", "--server-id", entraemu.AKSServerID},
 		env: map[string]string{"AZURE_CONFIG_DIR": azDir}})
 	env := c.kubectlEnv(t, kc)
 	env = append(env, "PATH="+fakeBin+string(os.PathListSeparator)+envValue(env, "PATH"))
 
 	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	b, _ := os.ReadFile(filepath.Join(azDir, "calls.log"))
-	if calls() != 1 || !strings.Contains(string(b), "--resource "+entra.AKSServerID) {
+	if calls() != 1 || !strings.Contains(string(b), "--resource "+entraemu.AKSServerID) {
 		t.Fatalf("az calls:\n%s", b)
 	}
 	requireNodes(t, run(t, env, kubectl, "get", "nodes"))

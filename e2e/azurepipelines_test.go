@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 const (
@@ -23,7 +23,7 @@ const (
 // startPipelineOIDC serves an Azure Pipelines job's OIDC endpoint over the
 // cluster's CA, minting tokens of iss for the service connection when the
 // request carries the job's token, and counts its calls.
-func startPipelineOIDC(t *testing.T, c *cluster, iss *entra.FederatedIssuer) (uri string, calls *atomic.Int32) {
+func startPipelineOIDC(t *testing.T, c *cluster, iss *entraemu.FederatedIssuer) (uri string, calls *atomic.Int32) {
 	t.Helper()
 	calls = new(atomic.Int32)
 	const path = "/contoso/aks-infra/_apis/distributedtask/hubs/build/plans/p1/jobs/j1/oidctoken"
@@ -60,14 +60,14 @@ func TestKubectlAzurePipelines(t *testing.T) {
 	t.Parallel()
 	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{})
-	iss, err := entra.NewFederatedIssuer("https://vstoken.dev.azure.com/2c5e8f1a-7b3d-4e9c-a6f0-1d2b3c4e5f6a")
+	iss, err := entraemu.NewFederatedIssuer("https://vstoken.dev.azure.com/2c5e8f1a-7b3d-4e9c-a6f0-1d2b3c4e5f6a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := c.em.AddClient(entra.Client{ID: "3e1f7c2a-9b4d-4c6e-8a5f-2d7b9c0e1f3a", Name: "aks-deploy-connection",
-		FederatedCredentials: []entra.FederatedCredential{iss.Credential(pipelinesSubject)}})
+	app := c.em.AddClient(entraemu.Client{ID: "3e1f7c2a-9b4d-4c6e-8a5f-2d7b9c0e1f3a", Name: "aks-deploy-connection",
+		FederatedCredentials: []entraemu.FederatedCredential{iss.Credential(pipelinesSubject)}})
 	uri, calls := startPipelineOIDC(t, c, iss)
-	args := []string{"get-token", "--login", "azurepipelines", "--server-id", entra.AKSServerID, "--tenant-id", entra.DefaultTenantID,
+	args := []string{"get-token", "--login", "azurepipelines", "--server-id", entraemu.AKSServerID, "--tenant-id", entraemu.DefaultTenantID,
 		"--authority-host", c.em.URL(), "--disable-instance-discovery"}
 	kc := c.kubeconfig(t, execUser{args: args})
 	task := []string{"AZURESUBSCRIPTION_CLIENT_ID=" + app.ID, "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID=" + pipelinesConnectionID,

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // TestSeedWorkflowSPN follows the AKS article word for word: convert the
@@ -39,15 +39,15 @@ func TestSeedWorkflowSPN(t *testing.T) {
 func TestLegacyAuthProviderToDeviceCode(t *testing.T) {
 	t.Parallel()
 	kubectl := kubectlPath(t)
-	c := newCluster(t, clusterOptions{audiences: []string{"spn:" + entra.AKSServerID}})
+	c := newCluster(t, clusterOptions{audiences: []string{"spn:" + entraemu.AKSServerID}})
 	codes := c.approveDeviceCodes(t)
 	kc := c.kubeconfig(t, execUser{args: c.aksArgs("devicecode")})
 	legacy := strings.Replace(string(mustRead(t, kc)), "    exec:", `    auth-provider:
       name: azure
       config:
-        apiserver-id: `+entra.AKSServerID+`
-        client-id: `+entra.AKSClientID+`
-        tenant-id: `+entra.DefaultTenantID+`
+        apiserver-id: `+entraemu.AKSServerID+`
+        client-id: `+entraemu.AKSClientID+`
+        tenant-id: `+entraemu.DefaultTenantID+`
         environment: AzurePublicCloud
     exec_unused:`, 1)
 	if err := os.WriteFile(kc, []byte(legacy), 0o600); err != nil {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/internal/testca"
 )
 
@@ -48,18 +48,18 @@ func TestDefaultPath(t *testing.T) {
 		// viaIMDS: the token comes from managed identity, not login.microsoftonline.com.
 		viaIMDS bool
 	}
-	var certClient, wiApp, pipelinesApp entra.Client
-	var systemMI, userMI entra.ManagedIdentity
+	var certClient, wiApp, pipelinesApp entraemu.Client
+	var systemMI, userMI entraemu.ManagedIdentity
 	modes := []mode{
 		{name: "devicecode", convert: []string{"devicecode"},
 			setup:    func(t *testing.T, c *proxiedCluster) []string { c.approveDeviceCodes(t); return nil },
-			identity: func(*proxiedCluster) string { return entra.DefaultUserUPN }},
+			identity: func(*proxiedCluster) string { return entraemu.DefaultUserUPN }},
 		{name: "interactive", convert: []string{"interactive"},
 			setup: func(t *testing.T, c *proxiedCluster) []string {
 				env, _ := withTestBrowser(t, nil)
 				return env
 			},
-			identity: func(*proxiedCluster) string { return entra.DefaultUserUPN }},
+			identity: func(*proxiedCluster) string { return entraemu.DefaultUserUPN }},
 		{name: "spn secret", convert: []string{"spn"},
 			setup: func(t *testing.T, c *proxiedCluster) []string {
 				return []string{"AAD_SERVICE_PRINCIPAL_CLIENT_ID=" + c.spn.ID, "AAD_SERVICE_PRINCIPAL_CLIENT_SECRET=" + c.spn.Secret}
@@ -71,7 +71,7 @@ func TestDefaultPath(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				certClient = c.em.AddClient(entra.Client{ID: "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f", Name: "ci-deployer-cert", Certificate: cert})
+				certClient = c.em.AddClient(entraemu.Client{ID: "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f", Name: "ci-deployer-cert", Certificate: cert})
 				pemData, err := testca.CertAndKeyPEM(cert, key)
 				if err != nil {
 					t.Fatal(err)
@@ -85,21 +85,21 @@ func TestDefaultPath(t *testing.T) {
 			identity: func(*proxiedCluster) string { return certClient.ObjectID }},
 		{name: "ropc", convert: []string{"ropc"},
 			setup: func(t *testing.T, c *proxiedCluster) []string {
-				c.em.AddUser(entra.User{UPN: ropcUser, Password: ropcPassword})
+				c.em.AddUser(entraemu.User{UPN: ropcUser, Password: ropcPassword})
 				return []string{"AAD_USER_PRINCIPAL_NAME=" + ropcUser, "AAD_USER_PRINCIPAL_PASSWORD=" + ropcPassword}
 			},
 			identity: func(*proxiedCluster) string { return ropcUser }},
 		{name: "msi system-assigned", convert: []string{"msi"}, viaIMDS: true,
 			setup: func(t *testing.T, c *proxiedCluster) []string {
-				systemMI = c.em.AddManagedIdentity(entra.ManagedIdentity{ClientID: "3f1d2c4b-5a69-4e78-8d90-a1b2c3d4e5f6", SystemAssigned: true})
+				systemMI = c.em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: "3f1d2c4b-5a69-4e78-8d90-a1b2c3d4e5f6", SystemAssigned: true})
 				// An Azure VM: no App Service endpoint, so azidentity goes to IMDS.
 				return []string{"IDENTITY_ENDPOINT=", "IDENTITY_HEADER="}
 			},
 			identity: func(*proxiedCluster) string { return systemMI.ObjectID }},
 		{name: "msi user-assigned", convert: []string{"msi", "--client-id", "7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928"}, viaIMDS: true,
 			setup: func(t *testing.T, c *proxiedCluster) []string {
-				c.em.AddManagedIdentity(entra.ManagedIdentity{ClientID: "3f1d2c4b-5a69-4e78-8d90-a1b2c3d4e5f6", SystemAssigned: true})
-				userMI = c.em.AddManagedIdentity(entra.ManagedIdentity{ClientID: "7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928",
+				c.em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: "3f1d2c4b-5a69-4e78-8d90-a1b2c3d4e5f6", SystemAssigned: true})
+				userMI = c.em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: "7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928",
 					ResourceID: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/deployer"})
 				return []string{"IDENTITY_ENDPOINT=", "IDENTITY_HEADER="}
 			},
@@ -114,16 +114,16 @@ func TestDefaultPath(t *testing.T) {
 			identity: func(*proxiedCluster) string { return wiApp.ObjectID }},
 		{name: "azurepipelines", convert: []string{"azurepipelines"},
 			setup: func(t *testing.T, c *proxiedCluster) []string {
-				iss, err := entra.NewFederatedIssuer("https://vstoken.dev.azure.com/2c5e8f1a-7b3d-4e9c-a6f0-1d2b3c4e5f6a")
+				iss, err := entraemu.NewFederatedIssuer("https://vstoken.dev.azure.com/2c5e8f1a-7b3d-4e9c-a6f0-1d2b3c4e5f6a")
 				if err != nil {
 					t.Fatal(err)
 				}
-				pipelinesApp = c.em.AddClient(entra.Client{ID: "3e1f7c2a-9b4d-4c6e-8a5f-2d7b9c0e1f3a", Name: "aks-deploy-connection",
-					FederatedCredentials: []entra.FederatedCredential{iss.Credential(pipelinesSubject)}})
+				pipelinesApp = c.em.AddClient(entraemu.Client{ID: "3e1f7c2a-9b4d-4c6e-8a5f-2d7b9c0e1f3a", Name: "aks-deploy-connection",
+					FederatedCredentials: []entraemu.FederatedCredential{iss.Credential(pipelinesSubject)}})
 				// The job's OIDC endpoint is on loopback here, which no proxy intercepts.
 				uri, _ := startPipelineOIDC(t, c.cluster, iss)
 				return []string{"AZURESUBSCRIPTION_CLIENT_ID=" + pipelinesApp.ID, "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID=" + pipelinesConnectionID,
-					"AZURESUBSCRIPTION_TENANT_ID=" + entra.DefaultTenantID, "SYSTEM_OIDCREQUESTURI=" + uri, "SYSTEM_ACCESSTOKEN=" + pipelinesAccessToken}
+					"AZURESUBSCRIPTION_TENANT_ID=" + entraemu.DefaultTenantID, "SYSTEM_OIDCREQUESTURI=" + uri, "SYSTEM_ACCESSTOKEN=" + pipelinesAccessToken}
 			},
 			identity: func(*proxiedCluster) string { return pipelinesApp.ObjectID }},
 		{name: "azd", convert: []string{"azd"},
@@ -132,7 +132,7 @@ func TestDefaultPath(t *testing.T) {
 				if err := os.WriteFile(filepath.Join(fakeBin, "azd"), []byte(fakeAzdThroughProxy), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				principal := "client_id=" + c.spn.ID + "\nclient_secret=" + c.spn.Secret + "\ntenant_id=" + entra.DefaultTenantID + "\n"
+				principal := "client_id=" + c.spn.ID + "\nclient_secret=" + c.spn.Secret + "\ntenant_id=" + entraemu.DefaultTenantID + "\n"
 				if err := os.WriteFile(filepath.Join(azdDir, "principal"), []byte(principal), 0o600); err != nil {
 					t.Fatal(err)
 				}
@@ -160,7 +160,7 @@ func TestDefaultPath(t *testing.T) {
 			}
 			// Instance discovery is on (the kubeconfig does not turn it off); MSAL answers it from its own list
 			// for the clouds' known hosts, so only some modes call /common/discovery/instance here.
-			c.requireTunnelled(t, entra.PublicCloudHost)
+			c.requireTunnelled(t, entraemu.PublicCloudHost)
 			// The second kubectl is served from kubelogin's cache: nothing more goes through the proxy.
 			before := len(c.proxy.Requests())
 			requireNodes(t, run(t, env, kubectlPath(t), "get", "nodes"))
@@ -175,7 +175,7 @@ func TestDefaultPath(t *testing.T) {
 // host (US Government, China) on the default path.
 func TestDefaultPathSovereignClouds(t *testing.T) {
 	t.Parallel()
-	for env, host := range map[string]string{"AzureUSGovernmentCloud": entra.USGovCloudHost, "AzureChinaCloud": entra.ChinaCloudHost} {
+	for env, host := range map[string]string{"AzureUSGovernmentCloud": entraemu.USGovCloudHost, "AzureChinaCloud": entraemu.ChinaCloudHost} {
 		t.Run(env, func(t *testing.T) {
 			c := newProxiedCluster(t)
 			kc := c.aksKubeconfig(t, "spn")

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/internal/kubeapi"
 	"github.com/kubelogin-dev/kubelogin/internal/kubectltest"
 	"github.com/kubelogin-dev/kubelogin/internal/testca"
@@ -18,11 +18,11 @@ import (
 // cluster is one Entra ID emulator plus one API server stand-in that
 // trusts it, the way an AKS cluster trusts Entra ID.
 type cluster struct {
-	em     *entra.Emulator
+	em     *entraemu.Emulator
 	api    *kubeapi.Server
 	ca     *testca.CA
 	caFile string
-	spn    entra.Client
+	spn    entraemu.Client
 	dir    string
 }
 
@@ -37,7 +37,7 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	em, err := entra.New(entra.Options{CA: ca, AccessTokenLifetime: o.tokenLifetime})
+	em, err := entraemu.New(entraemu.Options{CA: ca, AccessTokenLifetime: o.tokenLifetime})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,18 +45,18 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { em.Close() })
-	em.AddClient(entra.Client{ID: entra.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
-	em.AddClient(entra.Client{ID: entra.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
-	spn := em.AddClient(entra.Client{ID: "5a3c9f6e-2d41-4b8a-9e07-3f1c2b4d5e6f", Name: "ci-deployer", Secret: "e2e-spn-secret-value"})
+	em.AddClient(entraemu.Client{ID: entraemu.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
+	em.AddClient(entraemu.Client{ID: entraemu.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
+	spn := em.AddClient(entraemu.Client{ID: "5a3c9f6e-2d41-4b8a-9e07-3f1c2b4d5e6f", Name: "ci-deployer", Secret: "e2e-spn-secret-value"})
 	auds := o.audiences
 	if len(auds) == 0 {
-		auds = []string{entra.AKSServerID}
+		auds = []string{entraemu.AKSServerID}
 	}
 	api, err := kubeapi.New(kubeapi.Config{
 		CA:        ca,
-		Issuers:   []string{em.IssuerV2(entra.DefaultTenantID), em.IssuerV1(entra.DefaultTenantID)},
+		Issuers:   []string{em.IssuerV2(entraemu.DefaultTenantID), em.IssuerV1(entraemu.DefaultTenantID)},
 		Audiences: auds,
-		JWKSURL:   em.JWKSURL(entra.DefaultTenantID),
+		JWKSURL:   em.JWKSURL(entraemu.DefaultTenantID),
 		Now:       em.Now,
 	})
 	if err != nil {
@@ -134,8 +134,8 @@ func (c *cluster) kubeconfig(t *testing.T, u execUser) string {
 // aksArgs are the args az aks get-credentials writes for managed Entra ID,
 // plus what points kubelogin at this private "cloud".
 func (c *cluster) aksArgs(mode string, extra ...string) []string {
-	args := []string{"get-token", "--environment", "AzurePublicCloud", "--server-id", entra.AKSServerID,
-		"--client-id", entra.AKSClientID, "--tenant-id", entra.DefaultTenantID, "--login", mode,
+	args := []string{"get-token", "--environment", "AzurePublicCloud", "--server-id", entraemu.AKSServerID,
+		"--client-id", entraemu.AKSClientID, "--tenant-id", entraemu.DefaultTenantID, "--login", mode,
 		"--authority-host", c.em.URL(), "--disable-instance-discovery"}
 	return append(args, extra...)
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // browserLog is where internal/cmd/testbrowser, the host's $BROWSER in
@@ -121,7 +121,7 @@ func requireSignedInOnce(t *testing.T, c *cluster, r result, browser browserLog)
 	if n := browser.opens(t); n != 1 {
 		t.Fatalf("browser launches = %d, want 1", n)
 	}
-	url := c.em.URL() + entra.DefaultTenantID + "/oauth2/v2.0/authorize?"
+	url := c.em.URL() + entraemu.DefaultTenantID + "/oauth2/v2.0/authorize?"
 	if !strings.Contains(r.stderr, browserPrompt+"\n"+url) {
 		t.Fatalf("kubectl's stderr does not show the sign-in URL:\n%s", r.stderr)
 	}

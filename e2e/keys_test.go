@@ -4,7 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 func homeCache(env []string) string {
@@ -15,18 +15,18 @@ func homeCache(env []string) string {
 // share an entry — tenants, accounts, legacy or not.
 func TestSeparateCacheEntries(t *testing.T) {
 	t.Parallel()
-	c := newCluster(t, clusterOptions{audiences: []string{entra.AKSServerID, "spn:" + entra.AKSServerID}})
-	other := c.em.AddClient(entra.Client{ID: "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", Name: "second-spn", Secret: "second-secret-value"})
+	c := newCluster(t, clusterOptions{audiences: []string{entraemu.AKSServerID, "spn:" + entraemu.AKSServerID}})
+	other := c.em.AddClient(entraemu.Client{ID: "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", Name: "second-spn", Secret: "second-secret-value"})
 	env := c.kubectlEnv(t, "unused")
-	base := []string{"get-token", "--login", "spn", "--server-id", entra.AKSServerID, "--authority-host", c.em.URL(), "--disable-instance-discovery"}
+	base := []string{"get-token", "--login", "spn", "--server-id", entraemu.AKSServerID, "--authority-host", c.em.URL(), "--disable-instance-discovery"}
 	calls := []struct {
 		name string
 		args []string
 	}{
-		{"tenant by id", []string{"--tenant-id", entra.DefaultTenantID, "--client-id", c.spn.ID, "--client-secret", c.spn.Secret}},
-		{"tenant by domain", []string{"--tenant-id", entra.DefaultTenantDomain, "--client-id", c.spn.ID, "--client-secret", c.spn.Secret}},
-		{"other principal", []string{"--tenant-id", entra.DefaultTenantID, "--client-id", other.ID, "--client-secret", other.Secret}},
-		{"legacy", []string{"--tenant-id", entra.DefaultTenantID, "--client-id", c.spn.ID, "--client-secret", c.spn.Secret, "--legacy"}},
+		{"tenant by id", []string{"--tenant-id", entraemu.DefaultTenantID, "--client-id", c.spn.ID, "--client-secret", c.spn.Secret}},
+		{"tenant by domain", []string{"--tenant-id", entraemu.DefaultTenantDomain, "--client-id", c.spn.ID, "--client-secret", c.spn.Secret}},
+		{"other principal", []string{"--tenant-id", entraemu.DefaultTenantID, "--client-id", other.ID, "--client-secret", other.Secret}},
+		{"legacy", []string{"--tenant-id", entraemu.DefaultTenantID, "--client-id", c.spn.ID, "--client-secret", c.spn.Secret, "--legacy"}},
 	}
 	for i, call := range calls {
 		for round := 0; round < 2; round++ {

@@ -19,7 +19,7 @@ import (
 // binDir holds kubelogin, the real providers and the test providers.
 var binDir string
 
-// testProviderModes are the behaviours of internal/testprovider, each
+// testProviderModes are the behaviours of sdk/providertest/internal/testprovider, each
 // installed as its own kubelogin-provider-<mode>.
 var testProviderModes = []string{"fake", "crash", "crashstart", "hang", "stdout", "badversion", "badlog", "fail", "wrongaud", "slowstart", "dumpenv", "dumpcreds"}
 
@@ -68,7 +68,7 @@ func buildAll(dir string) error {
 	// Test providers live in their own directory, found through
 	// KUBELOGIN_PROVIDER_PATH, so ordinary runs never see them.
 	tp := filepath.Join(dir, "testproviders")
-	if err := build(tp+string(filepath.Separator), "./internal/testprovider"); err != nil {
+	if err := build(tp+string(filepath.Separator), "github.com/kubelogin-dev/kubelogin/sdk/providertest/internal/testprovider"); err != nil {
 		return err
 	}
 	// The example third-party provider, installed as an outsider would.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // msiNoEndpoint is the line a user without a managed identity reads.
@@ -17,7 +17,7 @@ const msiNoEndpoint = "no managed identity endpoint answered: msi works only on 
 
 // msiArgs are the args `convert-kubeconfig -l msi` writes.
 func msiArgs(extra ...string) []string {
-	return append([]string{"get-token", "--login", "msi", "--server-id", entra.AKSServerID}, extra...)
+	return append([]string{"get-token", "--login", "msi", "--server-id", entraemu.AKSServerID}, extra...)
 }
 
 // TestMSIKubectl runs kubectl on an "App Service" whose managed identity
@@ -28,10 +28,10 @@ func TestMSIKubectl(t *testing.T) {
 	t.Parallel()
 	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{})
-	system := c.em.AddManagedIdentity(entra.ManagedIdentity{ClientID: "3f1d2c4b-5a69-4e78-8d90-a1b2c3d4e5f6", SystemAssigned: true})
-	user := c.em.AddManagedIdentity(entra.ManagedIdentity{ClientID: "7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928",
+	system := c.em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: "3f1d2c4b-5a69-4e78-8d90-a1b2c3d4e5f6", SystemAssigned: true})
+	user := c.em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: "7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928",
 		ResourceID: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/deployer"})
-	ambient := c.em.AddManagedIdentity(entra.ManagedIdentity{ClientID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"})
+	ambient := c.em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"})
 	trap := newIMDSTrap(t, false)
 
 	systemEnv := c.kubectlEnv(t, c.kubeconfig(t, execUser{args: msiArgs()}),
@@ -44,7 +44,7 @@ func TestMSIKubectl(t *testing.T) {
 	steps := []struct {
 		name     string
 		env      []string
-		as       entra.ManagedIdentity
+		as       entraemu.ManagedIdentity
 		requests int // managed identity requests so far
 	}{
 		{"system-assigned", systemEnv, system, 1},

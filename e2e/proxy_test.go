@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/internal/kubeapi"
 	"github.com/kubelogin-dev/kubelogin/internal/testca"
 )
@@ -18,7 +18,7 @@ import (
 // CA (the emulator's intercepting proxy).
 type proxiedCluster struct {
 	*cluster
-	proxy *entra.Proxy
+	proxy *entraemu.Proxy
 	// refusable is a host:port the test itself sends to the proxy to be refused.
 	refusable string
 }
@@ -32,7 +32,7 @@ func newProxiedCluster(t *testing.T, extraDNSNames ...string) *proxiedCluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	em, err := entra.New(entra.Options{CA: ca, ExtraDNSNames: extraDNSNames})
+	em, err := entraemu.New(entraemu.Options{CA: ca, ExtraDNSNames: extraDNSNames})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,20 +40,20 @@ func newProxiedCluster(t *testing.T, extraDNSNames ...string) *proxiedCluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { em.Close() })
-	proxy, err := em.StartProxy(entra.ProxyOptions{})
+	proxy, err := em.StartProxy(entraemu.ProxyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { proxy.Close() })
-	em.AddClient(entra.Client{ID: entra.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
-	em.AddClient(entra.Client{ID: entra.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
-	spn := em.AddClient(entra.Client{ID: "5a3c9f6e-2d41-4b8a-9e07-3f1c2b4d5e6f", Name: "ci-deployer", Secret: "e2e-spn-secret-value"})
-	issuers := []string{em.IssuerV2(entra.DefaultTenantID), em.IssuerV1(entra.DefaultTenantID)}
-	for _, host := range entra.CloudHosts {
-		issuers = append(issuers, "https://"+host+"/"+entra.DefaultTenantID+"/v2.0")
+	em.AddClient(entraemu.Client{ID: entraemu.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
+	em.AddClient(entraemu.Client{ID: entraemu.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
+	spn := em.AddClient(entraemu.Client{ID: "5a3c9f6e-2d41-4b8a-9e07-3f1c2b4d5e6f", Name: "ci-deployer", Secret: "e2e-spn-secret-value"})
+	issuers := []string{em.IssuerV2(entraemu.DefaultTenantID), em.IssuerV1(entraemu.DefaultTenantID)}
+	for _, host := range entraemu.CloudHosts {
+		issuers = append(issuers, "https://"+host+"/"+entraemu.DefaultTenantID+"/v2.0")
 	}
-	api, err := kubeapi.New(kubeapi.Config{CA: ca, Issuers: issuers, Audiences: []string{entra.AKSServerID},
-		JWKSURL: em.JWKSURL(entra.DefaultTenantID), Now: em.Now})
+	api, err := kubeapi.New(kubeapi.Config{CA: ca, Issuers: issuers, Audiences: []string{entraemu.AKSServerID},
+		JWKSURL: em.JWKSURL(entraemu.DefaultTenantID), Now: em.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,12 +110,12 @@ func (c *proxiedCluster) env(t *testing.T, kubeconfig string, extra ...string) [
 func requireIMDSProxied(t *testing.T, env []string, proxyURL string) {
 	t.Helper()
 	if envValue(env, "HTTP_PROXY") != proxyURL || envValue(env, "http_proxy") != "" {
-		t.Fatalf("HTTP_PROXY is not the test proxy: a managed identity request would dial %s", entra.IMDSHost)
+		t.Fatalf("HTTP_PROXY is not the test proxy: a managed identity request would dial %s", entraemu.IMDSHost)
 	}
 	for _, k := range []string{"NO_PROXY", "no_proxy"} {
 		for _, h := range strings.Split(envValue(env, k), ",") {
 			if h = strings.TrimSpace(h); h == "*" || strings.HasPrefix(h, "169.254.") {
-				t.Fatalf("%s=%s would send managed identity requests to %s directly", k, envValue(env, k), entra.IMDSHost)
+				t.Fatalf("%s=%s would send managed identity requests to %s directly", k, envValue(env, k), entraemu.IMDSHost)
 			}
 		}
 	}
@@ -128,7 +128,7 @@ func requireIMDSProxied(t *testing.T, env []string, proxyURL string) {
 func (c *proxiedCluster) aksKubeconfig(t *testing.T, mode string, convertArgs ...string) string {
 	t.Helper()
 	kc := c.kubeconfig(t, execUser{interactiveMode: "IfAvailable", args: []string{"get-token", "--environment", "AzurePublicCloud",
-		"--server-id", entra.AKSServerID, "--client-id", entra.AKSClientID, "--tenant-id", entra.DefaultTenantID, "--login", "devicecode"}})
+		"--server-id", entraemu.AKSServerID, "--client-id", entraemu.AKSClientID, "--tenant-id", entraemu.DefaultTenantID, "--login", "devicecode"}})
 	if mode != "devicecode" {
 		r := run(t, baseEnv(t), "kubelogin", append([]string{"convert-kubeconfig", "--kubeconfig", kc, "-l", mode}, convertArgs...)...)
 		if r.code != 0 {
@@ -155,7 +155,7 @@ func (c *proxiedCluster) emulatorPort() string {
 // requireTunnelled fails unless the proxy tunnelled a connection to host.
 func (c *proxiedCluster) requireTunnelled(t *testing.T, host string) {
 	t.Helper()
-	if !slices.ContainsFunc(c.proxy.Requests(), func(r entra.ProxyRequest) bool {
+	if !slices.ContainsFunc(c.proxy.Requests(), func(r entraemu.ProxyRequest) bool {
 		return r.Method == "CONNECT" && r.Host == host+":443" && !r.Refused
 	}) {
 		t.Fatalf("nothing reached %s through the proxy: %v", host, c.proxy.Requests())
@@ -171,14 +171,14 @@ func TestNoProxyBypassesProxy(t *testing.T) {
 	host := loopbackHostname(t)
 	c := newProxiedCluster(t, host)
 	authority := "https://" + host + ":" + c.emulatorPort() + "/"
-	args := []string{"get-token", "--login", "spn", "--server-id", entra.AKSServerID, "--tenant-id", entra.DefaultTenantID,
+	args := []string{"get-token", "--login", "spn", "--server-id", entraemu.AKSServerID, "--tenant-id", entraemu.DefaultTenantID,
 		"--client-id", c.spn.ID, "--authority-host", authority, "--disable-instance-discovery", "--no-cache"}
 	env := c.env(t, "/nonexistent", "AZURE_CLIENT_SECRET="+c.spn.Secret)
 
 	target := host + ":" + c.emulatorPort()
 	c.refusable = target
 	r := run(t, env, "kubelogin", args...)
-	if r.code == 0 || !slices.Contains(c.proxy.Requests(), entra.ProxyRequest{Method: "CONNECT", Host: target, Refused: true}) {
+	if r.code == 0 || !slices.Contains(c.proxy.Requests(), entraemu.ProxyRequest{Method: "CONNECT", Host: target, Refused: true}) {
 		t.Fatalf("without NO_PROXY the request did not go to the proxy: exit %d, proxy saw %v\n%s", r.code, c.proxy.Requests(), r.stderr)
 	}
 	before := len(c.proxy.Requests())

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 	"github.com/kubelogin-dev/kubelogin/sdk/providertest"
 )
@@ -85,8 +85,8 @@ func signedToken(t *testing.T, c *cluster, exp time.Time) string {
 	t.Helper()
 	now := time.Now()
 	tok, err := c.em.SignToken(map[string]any{
-		"aud": entra.AKSServerID, "iss": c.em.IssuerV2(entra.DefaultTenantID), "tid": entra.DefaultTenantID,
-		"oid": "5f1b7d0e-4f0c-4b8a-9e3d-2c6a1f0b7e11", "upn": entra.DefaultUserUPN, "ver": "2.0",
+		"aud": entraemu.AKSServerID, "iss": c.em.IssuerV2(entraemu.DefaultTenantID), "tid": entraemu.DefaultTenantID,
+		"oid": "5f1b7d0e-4f0c-4b8a-9e3d-2c6a1f0b7e11", "upn": entraemu.DefaultUserUPN, "ver": "2.0",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": exp.Unix(),
 	})
 	if err != nil {
@@ -159,7 +159,7 @@ func TestKubectlPythonProvider(t *testing.T) {
 	c := newCluster(t, clusterOptions{})
 	file := filepath.Join(t.TempDir(), "token")
 	writeFile(t, file, signedToken(t, c, time.Now().Add(time.Hour)))
-	args := []string{"get-token", "--login", pythonMode, "--server-id", entra.AKSServerID, "--provider-arg", "file=" + file}
+	args := []string{"get-token", "--login", pythonMode, "--server-id", entraemu.AKSServerID, "--provider-arg", "file=" + file}
 	kc := c.kubeconfig(t, execUser{args: args})
 	env := append(c.kubectlEnv(t, kc), "KUBELOGIN_PROVIDER_PATH="+providers)
 
@@ -167,8 +167,8 @@ func TestKubectlPythonProvider(t *testing.T) {
 	if n := starts(t, calls); n != 1 {
 		t.Fatalf("the first kubectl started the provider %d times, want 1", n)
 	}
-	if user := lastAPIUser(c); user != entra.DefaultUserUPN {
-		t.Fatalf("the API server saw user %q, want %q", user, entra.DefaultUserUPN)
+	if user := lastAPIUser(c); user != entraemu.DefaultUserUPN {
+		t.Fatalf("the API server saw user %q, want %q", user, entraemu.DefaultUserUPN)
 	}
 	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if n := starts(t, calls); n != 1 {
@@ -189,14 +189,14 @@ func TestKubectlPythonProvider(t *testing.T) {
 		}
 	}
 
-	r := run(t, env, "kubelogin", "get-token", "--login", pythonMode, "--server-id", entra.AKSServerID)
+	r := run(t, env, "kubelogin", "get-token", "--login", pythonMode, "--server-id", entraemu.AKSServerID)
 	if r.code != 1 || !strings.Contains(r.stderr, "add --provider-arg file=PATH") {
 		t.Fatalf("without its file argument: exit %d: %s", r.code, r.stderr)
 	}
 
 	t.Run("waits for the file and says so", func(t *testing.T) {
 		later := filepath.Join(t.TempDir(), "later")
-		cmd := exec.Command(filepath.Join(binDir, "kubelogin"), "get-token", "--login", pythonMode, "--server-id", entra.AKSServerID,
+		cmd := exec.Command(filepath.Join(binDir, "kubelogin"), "get-token", "--login", pythonMode, "--server-id", entraemu.AKSServerID,
 			"--provider-arg", "file="+later, "--provider-arg", "wait=60", "--no-cache")
 		cmd.Env = env
 		stderr, err := cmd.StderrPipe()
@@ -225,7 +225,7 @@ func TestKubectlPythonProvider(t *testing.T) {
 
 	t.Run("exits when the host dies", func(t *testing.T) {
 		dir := t.TempDir()
-		cmd := exec.Command(filepath.Join(binDir, "kubelogin"), "get-token", "--login", pythonMode, "--server-id", entra.AKSServerID,
+		cmd := exec.Command(filepath.Join(binDir, "kubelogin"), "get-token", "--login", pythonMode, "--server-id", entraemu.AKSServerID,
 			"--provider-arg", "file="+filepath.Join(dir, "never"), "--provider-arg", "wait=600", "--no-cache")
 		cmd.Env = env
 		if err := cmd.Start(); err != nil {

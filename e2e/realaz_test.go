@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // requireRealAz finds Debian's azure-cli. In CI (CI set) a missing az fails
@@ -48,13 +48,13 @@ func TestRealAzureCLI(t *testing.T) {
 	t.Parallel()
 	az := requireRealAz(t)
 	c := newProxiedCluster(t)
-	c.em.AddClient(entra.Client{ID: entra.AzureCLIClientID, Name: "Microsoft Azure CLI", Public: true})
-	c.em.AddUser(entra.User{UPN: ropcUser, Password: ropcPassword})
+	c.em.AddClient(entraemu.Client{ID: entraemu.AzureCLIClientID, Name: "Microsoft Azure CLI", Public: true})
+	c.em.AddUser(entraemu.User{UPN: ropcUser, Password: ropcPassword})
 	// Rebuild the proxy's subscriptions: two, so `az account set` has somewhere to go.
 	c.proxy.Close()
-	proxy, err := c.em.StartProxy(entra.ProxyOptions{Subscriptions: []entra.Subscription{
-		{ID: entra.DefaultSubscriptionID, Name: "first", TenantID: entra.DefaultTenantID},
-		{ID: "9f3c2b1a-0000-4000-8000-00000000beef", Name: "second", TenantID: entra.DefaultTenantID},
+	proxy, err := c.em.StartProxy(entraemu.ProxyOptions{Subscriptions: []entraemu.Subscription{
+		{ID: entraemu.DefaultSubscriptionID, Name: "first", TenantID: entraemu.DefaultTenantID},
+		{ID: "9f3c2b1a-0000-4000-8000-00000000beef", Name: "second", TenantID: entraemu.DefaultTenantID},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func TestRealAzureCLI(t *testing.T) {
 		b, _ := os.ReadFile(log)
 		return strings.Count(string(b), "account get-access-token")
 	}
-	azRun(t, env, az, "login", "-u", ropcUser, "-p", ropcPassword, "--tenant", entra.DefaultTenantID)
+	azRun(t, env, az, "login", "-u", ropcUser, "-p", ropcPassword, "--tenant", entraemu.DefaultTenantID)
 
 	requireNodes(t, run(t, env, kubectlPath(t), "get", "nodes"))
 	if calls() != 1 || c.em.Count("refresh_token") != 1 {
@@ -103,7 +103,7 @@ func TestRealAzureCLI(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "az login") {
 		t.Fatalf("after az logout: exit %d, want an error that says az login\n%s", r.code, r.stderr)
 	}
-	azRun(t, env, az, "login", "--service-principal", "-u", c.spn.ID, "-p", c.spn.Secret, "--tenant", entra.DefaultTenantID)
+	azRun(t, env, az, "login", "--service-principal", "-u", c.spn.ID, "-p", c.spn.Secret, "--tenant", entraemu.DefaultTenantID)
 	requireNodes(t, run(t, env, kubectlPath(t), "get", "nodes"))
 	if u := lastAPIUser(c.cluster); u != c.spn.ObjectID {
 		t.Fatalf("after az login --service-principal the API server authenticated %q, want the service principal %s", u, c.spn.ObjectID)

@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // An automation account that signs in with a password and has no MFA.
 const ropcPassword = "e2e-ropc-password-value"
 
-var ropcUser = "ci-robot@" + entra.DefaultTenantDomain
+var ropcUser = "ci-robot@" + entraemu.DefaultTenantDomain
 
 // newROPCCluster registers the automation account. Access tokens live under
 // five minutes, so MSAL's own cache in the provider state never serves one
@@ -20,7 +20,7 @@ var ropcUser = "ci-robot@" + entra.DefaultTenantDomain
 func newROPCCluster(t *testing.T) *cluster {
 	t.Helper()
 	c := newCluster(t, clusterOptions{tokenLifetime: 4 * time.Minute})
-	c.em.AddUser(entra.User{UPN: ropcUser, Password: ropcPassword})
+	c.em.AddUser(entraemu.User{UPN: ropcUser, Password: ropcPassword})
 	return c
 }
 
@@ -152,13 +152,13 @@ func TestKubectlROPCErrors(t *testing.T) {
 		{name: "wrong password", password: "wrong-password-value",
 			want: "Error: AADSTS50126: Error validating credentials due to invalid username or password: check --username (AZURE_USERNAME) and --password (AZURE_PASSWORD)"},
 		{name: "MFA required", password: ropcPassword, setup: func(t *testing.T, c *cluster, _ []string) {
-			if err := c.em.SetRequireMFA(entra.AKSClientID, true); err != nil {
+			if err := c.em.SetRequireMFA(entraemu.AKSClientID, true); err != nil {
 				t.Fatal(err)
 			}
 		}, want: "AADSTS50076: Due to a configuration change made by your administrator"},
 		{name: "password changed after sign-in", password: ropcPassword, setup: func(t *testing.T, c *cluster, env []string) {
 			requireNodes(t, run(t, env, kubectl, "get", "nodes"))
-			c.em.AddUser(entra.User{UPN: ropcUser, Password: "the-new-password-value"})
+			c.em.AddUser(entraemu.User{UPN: ropcUser, Password: "the-new-password-value"})
 			c.em.RevokeRefreshTokens()
 			expireCachedTokens(t, homeCache(env))
 		}, want: "AADSTS50126"},

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // workloadSubject is the service account the federation record trusts.
@@ -20,21 +20,21 @@ const workloadSubject = "system:serviceaccount:default:deployer"
 // workload is an AKS workload identity set-up: an application that trusts
 // the cluster's service account issuer, and the pod's projected token file.
 type workload struct {
-	em     *entra.Emulator
-	issuer *entra.FederatedIssuer
-	app    entra.Client
+	em     *entraemu.Emulator
+	issuer *entraemu.FederatedIssuer
+	app    entraemu.Client
 	file   string
 }
 
 func newWorkload(t *testing.T, c *cluster) *workload {
 	t.Helper()
 	// The issuer is only a name in the tokens: nothing contacts it.
-	iss, err := entra.NewFederatedIssuer("https://oidc.kubelogin-e2e.invalid/issuer/")
+	iss, err := entraemu.NewFederatedIssuer("https://oidc.kubelogin-e2e.invalid/issuer/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := c.em.AddClient(entra.Client{ID: "3e1f7c2a-9b4d-4c6e-8a5f-2d7b9c0e1f3a", Name: "deployer-workload",
-		FederatedCredentials: []entra.FederatedCredential{iss.Credential(workloadSubject)}})
+	app := c.em.AddClient(entraemu.Client{ID: "3e1f7c2a-9b4d-4c6e-8a5f-2d7b9c0e1f3a", Name: "deployer-workload",
+		FederatedCredentials: []entraemu.FederatedCredential{iss.Credential(workloadSubject)}})
 	w := &workload{em: c.em, issuer: iss, app: app, file: filepath.Join(t.TempDir(), "azure-identity-token")}
 	w.writeToken(t, 0)
 	return w
@@ -60,7 +60,7 @@ func (w *workload) writeToken(t *testing.T, expiresIn time.Duration) {
 
 // env is what the workload identity webhook injects into a pod.
 func (w *workload) env() []string {
-	return []string{"AZURE_CLIENT_ID=" + w.app.ID, "AZURE_TENANT_ID=" + entra.DefaultTenantID, "AZURE_FEDERATED_TOKEN_FILE=" + w.file}
+	return []string{"AZURE_CLIENT_ID=" + w.app.ID, "AZURE_TENANT_ID=" + entraemu.DefaultTenantID, "AZURE_FEDERATED_TOKEN_FILE=" + w.file}
 }
 
 // TestKubectlWorkloadIdentity: a pod runs kubectl with a kubeconfig
@@ -71,7 +71,7 @@ func TestKubectlWorkloadIdentity(t *testing.T) {
 	kubectl := kubectlPath(t)
 	c := newCluster(t, clusterOptions{})
 	w := newWorkload(t, c)
-	kc := c.kubeconfig(t, execUser{args: []string{"get-token", "--login", "workloadidentity", "--server-id", entra.AKSServerID,
+	kc := c.kubeconfig(t, execUser{args: []string{"get-token", "--login", "workloadidentity", "--server-id", entraemu.AKSServerID,
 		"--authority-host", c.em.URL(), "--disable-instance-discovery"}})
 	env := c.kubectlEnv(t, kc, w.env()...)
 
@@ -112,7 +112,7 @@ func TestKubectlWorkloadIdentity(t *testing.T) {
 		!strings.Contains(errs[0], "federated token file "+w.file) || !strings.Contains(errs[0], "must be refreshed") {
 		t.Fatalf("want Error lines naming the expired token file, got:\n%s", r.stderr)
 	}
-	gt := run(t, env, "kubelogin", "get-token", "--login", "workloadidentity", "--server-id", entra.AKSServerID,
+	gt := run(t, env, "kubelogin", "get-token", "--login", "workloadidentity", "--server-id", entraemu.AKSServerID,
 		"--authority-host", c.em.URL(), "--disable-instance-discovery")
 	if gt.code != 1 || gt.stdout != "" || strings.TrimSpace(gt.stderr) != errs[0] {
 		t.Fatalf("get-token: exit %d, stdout %q, stderr %q; want exit 1 and only %q", gt.code, gt.stdout, gt.stderr, errs[0])
@@ -153,9 +153,9 @@ func TestKubectlWorkloadIdentityGitHubActions(t *testing.T) {
 	oidc.StartTLS()
 	t.Cleanup(oidc.Close)
 
-	kc := c.kubeconfig(t, execUser{args: []string{"get-token", "--login", "workloadidentity", "--server-id", entra.AKSServerID,
+	kc := c.kubeconfig(t, execUser{args: []string{"get-token", "--login", "workloadidentity", "--server-id", entraemu.AKSServerID,
 		"--authority-host", c.em.URL(), "--disable-instance-discovery"}})
-	env := c.kubectlEnv(t, kc, "AZURE_CLIENT_ID="+w.app.ID, "AZURE_TENANT_ID="+entra.DefaultTenantID,
+	env := c.kubectlEnv(t, kc, "AZURE_CLIENT_ID="+w.app.ID, "AZURE_TENANT_ID="+entraemu.DefaultTenantID,
 		"ACTIONS_ID_TOKEN_REQUEST_URL="+oidc.URL+"/idtoken?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=job-runtime-token")
 	requireNodes(t, run(t, env, kubectl, "get", "nodes"))
 	if n := calls.Load(); n != 1 || c.em.Count("client_credentials") != 1 {
@@ -179,7 +179,7 @@ func TestSeedWorkflowWorkloadIdentity(t *testing.T) {
 	}
 	// The AKS public client of the devicecode user must not be carried
 	// over: as a flag it would beat the pod's AZURE_CLIENT_ID.
-	if b := string(mustRead(t, kc)); strings.Contains(b, entra.AKSClientID) || !strings.Contains(b, "workloadidentity") {
+	if b := string(mustRead(t, kc)); strings.Contains(b, entraemu.AKSClientID) || !strings.Contains(b, "workloadidentity") {
 		t.Fatalf("converted kubeconfig:\n%s", b)
 	}
 	requireNodes(t, run(t, env, kubectl, "get", "nodes"))

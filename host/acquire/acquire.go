@@ -71,7 +71,7 @@ func (p *Pipeline) Acquire(ctx context.Context, r Request) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		e := p.entry(r, tok)
+		e := p.entry(tok)
 		return p.result(e, false), nil
 	}
 
@@ -101,7 +101,7 @@ func (p *Pipeline) Acquire(ctx context.Context, r Request) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		return p.result(p.entry(r, tok), false), nil
+		return p.result(p.entry(tok), false), nil
 	}
 	defer unlock()
 
@@ -118,7 +118,7 @@ func (p *Pipeline) Acquire(ctx context.Context, r Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	e := p.entry(r, tok)
+	e := p.entry(tok)
 	if err := c.Put(r.Key, e); err != nil {
 		p.Warn(fmt.Sprintf("Warning: the token was not cached (%v); the next kubectl call will fetch a new one", err))
 	}
@@ -162,32 +162,19 @@ func (p *Pipeline) fetch(ctx context.Context, r Request, state []byte) (*sdk.Tok
 	return tok, nil
 }
 
-func (p *Pipeline) entry(r Request, t *sdk.Token) *cache.Entry {
-	k := r.Key
+// entry is what Put stores for t; Put copies the key's descriptive fields
+// (mode, tenant, client, account when the provider named none, ...).
+func (p *Pipeline) entry(t *sdk.Token) *cache.Entry {
 	return &cache.Entry{
-		LoginMode:     k.LoginMode,
-		AuthorityHost: k.AuthorityHost,
-		TenantID:      k.TenantID,
-		ClientID:      k.ClientID,
-		ServerID:      k.ServerID,
-		Account:       firstNonEmpty(t.Account, k.Account),
-		Legacy:        k.Legacy,
-		PoP:           k.PoPKeyID != "",
-		AccessToken:   t.AccessToken,
-		TokenType:     t.TokenType,
-		ExpiresAt:     t.ExpiresAt,
-		State:         t.State,
-		WrittenAt:     p.Now(),
+		Account:     t.Account,
+		AccessToken: t.AccessToken,
+		TokenType:   t.TokenType,
+		ExpiresAt:   t.ExpiresAt,
+		State:       t.State,
+		WrittenAt:   p.Now(),
 	}
 }
 
 func (p *Pipeline) result(e *cache.Entry, hit bool) Result {
 	return Result{AccessToken: e.AccessToken, TokenType: e.TokenType, ServeUntil: e.ServeUntil(p.Margin), FromCache: hit}
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -208,7 +208,7 @@ func TestAcquireWaitsForLockHolder(t *testing.T) {
 	}
 	// The holder stores its token while the other waits.
 	tok, _ := give("srv", time.Hour, "s", h.now)(nil)
-	if err := h.p.Cache.Put(request("srv").Key, h.p.entry(request("srv"), tok)); err != nil {
+	if err := h.p.Cache.Put(request("srv").Key, h.p.entry(tok)); err != nil {
 		t.Fatal(err)
 	}
 	unlock()
@@ -218,5 +218,39 @@ func TestAcquireWaitsForLockHolder(t *testing.T) {
 	}
 	if len(h.warns) != 1 || !strings.Contains(h.warns[0], "Waiting for kubelogin process") {
 		t.Fatalf("warnings = %q", h.warns)
+	}
+}
+
+// The stored entry describes its key for `kubelogin status`, with the
+// provider's account (who signed in) ahead of the key's login hint.
+func TestAcquireStoresDescription(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, provider, hint, want string
+	}{
+		{name: "provider names the account", provider: "alice@contoso.com", hint: "al", want: "alice@contoso.com"},
+		{name: "login hint only", hint: "al", want: "al"},
+		{name: "neither"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, true, func(*sdk.Request) (*sdk.Token, error) {
+				return &sdk.Token{AccessToken: jwtFor("srv"), ExpiresAt: now.Add(time.Hour), TokenType: "Bearer", Account: tt.provider}, nil
+			})
+			r := request("srv")
+			r.Key.Account = tt.hint
+			if _, err := h.p.Acquire(context.Background(), r); err != nil {
+				t.Fatal(err)
+			}
+			e, ok := h.p.Cache.Get(r.Key)
+			if !ok {
+				t.Fatal("nothing stored")
+			}
+			got := [5]string{e.LoginMode, e.TenantID, e.ClientID, e.ServerID, e.Account}
+			want := [5]string{"devicecode", "t", "c", "srv", tt.want}
+			if got != want {
+				t.Errorf("stored %+v, want %+v", got, want)
+			}
+		})
 	}
 }

@@ -3,6 +3,8 @@ package cache
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/kubelogin-dev/kubelogin/host/pop"
 )
 
 // File name suffixes. Entry, lock and temp names all start with a Key.ID, which is how RemoveAll tells
@@ -14,7 +16,7 @@ const (
 )
 
 // popKeyFile is the host's PoP key, stored next to the entries by the host's PoP support.
-const popKeyFile = "pop-key.pem"
+const popKeyFile = pop.FileName
 
 // Files of the token store (host/tokenstore) in a cache directory; RemoveAll removes them with the entries.
 const (

@@ -13,7 +13,7 @@ import (
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// testBin holds internal/testprovider, built once for the launch tests.
+// testBin holds sdk/providertest/internal/testprovider, built once for the launch tests.
 var testBin string
 
 func TestMain(m *testing.M) {
@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 	}
 	testBin = filepath.Join(dir, "testprovider")
 	code := 1
-	if out, err := exec.Command("go", "build", "-o", testBin, "github.com/kubelogin-dev/kubelogin/internal/testprovider").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", testBin, "github.com/kubelogin-dev/kubelogin/sdk/providertest/internal/testprovider").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building the test provider: %v\n%s", err, out)
 	} else {
 		code = m.Run()

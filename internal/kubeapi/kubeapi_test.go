@@ -17,13 +17,13 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/internal/kubeapi"
 )
 
 const (
-	tenant   = entra.DefaultTenantID
-	serverID = entra.AKSServerID
+	tenant   = entraemu.DefaultTenantID
+	serverID = entraemu.AKSServerID
 	spnID    = "5a3c9f6e-2d41-4b8a-9e07-3f1c2b4d5e6f"
 	spnPass  = "kubeapi-test-secret"
 	userPass = "kubeapi-test-password"
@@ -49,21 +49,21 @@ func rsaKey(t *testing.T, i int) *rsa.PrivateKey {
 }
 
 type env struct {
-	em  *entra.Emulator
+	em  *entraemu.Emulator
 	api *kubeapi.Server
 }
 
 // newEnv starts an emulator and an API server that trusts it, sharing CA and clock.
 func newEnv(t *testing.T, audiences ...string) env {
 	t.Helper()
-	em, err := entra.New(entra.Options{SigningKey: rsaKey(t, 0)})
+	em, err := entraemu.New(entraemu.Options{SigningKey: rsaKey(t, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	em.AddClient(entra.Client{ID: serverID})
-	em.AddClient(entra.Client{ID: spnID, Secret: spnPass})
-	em.AddUser(entra.User{UPN: entra.DefaultUserUPN, Password: userPass, Groups: []string{"aks-admins"}})
-	em.AddClient(entra.Client{ID: entra.AKSClientID, Public: true})
+	em.AddClient(entraemu.Client{ID: serverID})
+	em.AddClient(entraemu.Client{ID: spnID, Secret: spnPass})
+	em.AddUser(entraemu.User{UPN: entraemu.DefaultUserUPN, Password: userPass, Groups: []string{"aks-admins"}})
+	em.AddClient(entraemu.Client{ID: entraemu.AKSClientID, Public: true})
 	if err := em.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func (e env) token(t *testing.T, path string, form url.Values) string {
 func (e env) userToken(t *testing.T) string {
 	t.Helper()
 	return e.token(t, "/oauth2/v2.0/token", url.Values{
-		"grant_type": {"password"}, "client_id": {entra.AKSClientID}, "username": {entra.DefaultUserUPN},
+		"grant_type": {"password"}, "client_id": {entraemu.AKSClientID}, "username": {entraemu.DefaultUserUPN},
 		"password": {userPass}, "scope": {serverID + "/.default"},
 	})
 }
@@ -138,7 +138,7 @@ func baseClaims(e env) map[string]any {
 	return map[string]any{
 		"aud": serverID, "iss": e.em.IssuerV2(tenant), "iat": now.Unix(), "nbf": now.Unix(),
 		"exp": now.Add(time.Hour).Unix(), "tid": tenant, "oid": "0f0e0d0c-0000-4000-8000-000000000001",
-		"upn": "someone@" + entra.DefaultTenantDomain, "ver": "2.0",
+		"upn": "someone@" + entraemu.DefaultTenantDomain, "ver": "2.0",
 	}
 }
 
@@ -247,14 +247,14 @@ func TestWhoAmI(t *testing.T) {
 		t.Fatalf("status %d %v", status, body)
 	}
 	info := body["status"].(map[string]any)["userInfo"].(map[string]any)
-	if info["username"] != entra.DefaultUserUPN {
+	if info["username"] != entraemu.DefaultUserUPN {
 		t.Errorf("username = %v", info["username"])
 	}
 	if groups := fmt.Sprint(info["groups"]); groups != "[aks-admins system:authenticated]" {
 		t.Errorf("groups = %s", groups)
 	}
 	reqs := e.api.Requests()
-	if last := reqs[len(reqs)-1]; last.User != entra.DefaultUserUPN || last.Scheme != "Bearer" {
+	if last := reqs[len(reqs)-1]; last.User != entraemu.DefaultUserUPN || last.Scheme != "Bearer" {
 		t.Errorf("request log = %+v", last)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/internal/kubectltest"
 )
 
@@ -87,7 +87,7 @@ func TestRealKubectl(t *testing.T) {
 			if name := run("get", "nodes", "-o", "name"); !strings.Contains(name, "node/aks-nodepool1-12345678-vmss000001") {
 				t.Errorf("kubectl get nodes -o name:\n%s", name)
 			}
-			if who := run("auth", "whoami"); !strings.Contains(who, entra.DefaultUserUPN) {
+			if who := run("auth", "whoami"); !strings.Contains(who, entraemu.DefaultUserUPN) {
 				t.Errorf("kubectl auth whoami lacks the user:\n%s", who)
 			}
 		})

@@ -7,11 +7,11 @@ package azd
 import (
 	"context"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
-	"github.com/kubelogin-dev/kubelogin/providers/internal/clierr"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/clicred"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -42,28 +42,15 @@ var spec = sdk.ModeSpec{
 // none is named. The environment the host passes includes PATH and
 // AZD_CONFIG_DIR, which is all azd needs to find its sign-in.
 func (provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {
-	switch {
-	case req.Legacy:
-		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "--legacy is not supported by azd: remove it")
-	case req.PoP != nil:
-		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "--pop-enabled is not supported by azd: remove it")
-	case len(req.Scopes) != 1:
-		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "no scope to request: set --server-id")
-	}
-	cred, err := azidentity.NewAzureDeveloperCLICredential(&azidentity.AzureDeveloperCLICredentialOptions{TenantID: req.TenantID})
-	if err != nil {
-		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "azure developer cli settings: %v", err)
-	}
-	at, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: req.Scopes, TenantID: req.TenantID})
-	if err != nil {
-		return nil, cli.Classify(ctx, err)
-	}
-	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, TokenType: "Bearer"}, nil
+	return cli.Token(ctx, req, func(req *sdk.Request) (azcore.TokenCredential, error) {
+		return azidentity.NewAzureDeveloperCLICredential(&azidentity.AzureDeveloperCLICredentialOptions{TenantID: req.TenantID})
+	})
 }
 
 // cli is how azd's failures read to the user. azd says "not logged in, run
 // `azd auth login` to login" (`azd login` before azd 1.0).
-var cli = clierr.CLI{
+var cli = clicred.CLI{
+	Mode:        "azd",
 	Name:        "the Azure Developer CLI",
 	Binary:      "azd",
 	Command:     "azd auth token",

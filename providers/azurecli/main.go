@@ -9,11 +9,11 @@ package azurecli
 import (
 	"context"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
-	"github.com/kubelogin-dev/kubelogin/providers/internal/clierr"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/clicred"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -45,30 +45,17 @@ var spec = sdk.ModeSpec{
 // The environment the host passes includes PATH and AZURE_CONFIG_DIR, which
 // is all az needs to find its sign-in.
 func (provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.Token, error) {
-	switch {
-	case req.Legacy:
-		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "--legacy is not supported by azurecli: remove it")
-	case req.PoP != nil:
-		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "--pop-enabled is not supported by azurecli: remove it")
-	case len(req.Scopes) != 1:
-		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "no scope to request: set --server-id")
-	}
-	cred, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{
-		TenantID:     req.TenantID,
-		Subscription: req.Extra["subscription"],
+	return cli.Token(ctx, req, func(req *sdk.Request) (azcore.TokenCredential, error) {
+		return azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{
+			TenantID:     req.TenantID,
+			Subscription: req.Extra["subscription"],
+		})
 	})
-	if err != nil {
-		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "azure cli settings: %v", err)
-	}
-	at, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: req.Scopes, TenantID: req.TenantID})
-	if err != nil {
-		return nil, cli.Classify(ctx, err)
-	}
-	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, TokenType: "Bearer"}, nil
 }
 
 // cli is how az's failures read to the user.
-var cli = clierr.CLI{
+var cli = clicred.CLI{
+	Mode:        "azurecli",
 	Name:        "the Azure CLI",
 	Binary:      "az",
 	Command:     "az account get-access-token",

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -20,11 +20,11 @@ import (
 func request(p *pipeline) *sdk.Request {
 	return &sdk.Request{
 		LoginMode:                "azurepipelines",
-		TenantID:                 entra.DefaultTenantID,
+		TenantID:                 entraemu.DefaultTenantID,
 		ClientID:                 appID,
-		ServerID:                 entra.AKSServerID,
-		Scopes:                   []string{entra.AKSServerID + "/.default"},
-		Resource:                 entra.AKSServerID,
+		ServerID:                 entraemu.AKSServerID,
+		Scopes:                   []string{entraemu.AKSServerID + "/.default"},
+		Resource:                 entraemu.AKSServerID,
 		AuthorityHost:            p.em.URL(),
 		DisableInstanceDiscovery: true,
 		Credentials:              sdk.Credentials{OIDCRequestURL: p.oidcURI(), OIDCRequestToken: accessToken},
@@ -60,7 +60,7 @@ func TestToken(t *testing.T) {
 		if tok.TokenType != "Bearer" || tok.Account != appID || len(tok.State) != 0 || time.Until(tok.ExpiresAt) < 50*time.Minute {
 			t.Errorf("token = %v", tok)
 		}
-		if aud := audience(t, tok.AccessToken); aud != entra.AKSServerID {
+		if aud := audience(t, tok.AccessToken); aud != entraemu.AKSServerID {
 			t.Errorf("access token audience = %q", aud)
 		}
 		if n, m := len(p.oidcCalls()), p.em.Count("client_credentials"); n != i || m != i {

@@ -1,8 +1,6 @@
 package azurepipelines
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 )
 
 const (
@@ -27,22 +26,12 @@ const (
 	oidcPath = "/contoso/aks-infra/_apis/distributedtask/hubs/build/plans/p1/jobs/j1/oidctoken"
 )
 
-// signingKey is shared by the tests' emulators: RSA key generation is the
-// slowest part of starting one.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
 // pipeline is an Entra ID emulator with an application federated with a
 // service connection, and a job's OIDC endpoint that mints that
 // connection's tokens, both over loopback TLS from the emulator's CA.
 type pipeline struct {
-	em     *entra.Emulator
-	issuer *entra.FederatedIssuer
+	em     *entraemu.Emulator
+	issuer *entraemu.FederatedIssuer
 	oidc   *httptest.Server
 
 	mu    sync.Mutex
@@ -55,20 +44,13 @@ type pipeline struct {
 
 func newPipeline(t *testing.T) *pipeline {
 	t.Helper()
-	em, err := entra.New(entra.Options{SigningKey: signingKey()})
+	iss, err := entraemu.NewFederatedIssuer("https://vstoken.dev.azure.com/2c5e8f1a-7b3d-4e9c-a6f0-1d2b3c4e5f6a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss, err := entra.NewFederatedIssuer("https://vstoken.dev.azure.com/2c5e8f1a-7b3d-4e9c-a6f0-1d2b3c4e5f6a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	em.AddClient(entra.Client{ID: entra.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
-	em.AddClient(entra.Client{ID: appID, Name: "aks-deploy", FederatedCredentials: []entra.FederatedCredential{iss.Credential(subject)}})
-	if err := em.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { em.Close() })
+	em := emutest.Start(t, entraemu.Options{}, func(em *entraemu.Emulator) {
+		em.AddClient(entraemu.Client{ID: appID, Name: "aks-deploy", FederatedCredentials: []entraemu.FederatedCredential{iss.Credential(subject)}})
+	})
 	p := &pipeline{em: em, issuer: iss, subject: subject, lifetime: 10 * time.Minute}
 	p.oidc = httptest.NewUnstartedServer(http.HandlerFunc(p.serveOIDC))
 	if p.oidc.TLS, err = em.CA().ServerTLSConfig(); err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
-	"github.com/kubelogin-dev/kubelogin/providers/internal/require"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/settingcheck"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -61,5 +61,5 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 }
 
 func validate(req *sdk.Request) error {
-	return require.First(require.ClientAndTenant(req), require.Target(req))
+	return settingcheck.First(settingcheck.ClientAndTenant(req), settingcheck.Target(req))
 }

@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/providers/internal/fakeentra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 	"github.com/kubelogin-dev/kubelogin/sdk/providertest"
 )
 
@@ -27,14 +28,15 @@ func TestMain(m *testing.M) {
 // TestConformance runs the built binary through the go-plugin client and
 // carries the state of the first sign-in into a second process.
 func TestConformance(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{PendingPolls: 1, TokenLifetime: time.Minute})
+	// The user signs in as soon as the code is issued.
+	f := newFake(t, away, entraemu.Options{AccessTokenLifetime: time.Minute, AutoApproveDeviceCodeAfter: time.Millisecond})
 	first, second := request(f), request(f)
 	providertest.Run(t, binary, providertest.Options{
 		Request: first,
-		Env:     []string{"SSL_CERT_FILE=" + f.CertFile(t)},
+		Env:     []string{"SSL_CERT_FILE=" + emutest.CertFile(t, f.Emulator)},
 		Cases: []providertest.Case{
 			{Name: "device code sign-in", Request: first, Check: func(t *testing.T, _ *providertest.Provider, r providertest.Result) {
-				if r.Err != nil || r.Count("device_code") != 1 || len(r.Token.State) == 0 || r.Token.Account != fakeentra.Username {
+				if r.Err != nil || r.Count("device_code") != 1 || len(r.Token.State) == 0 || r.Token.Account != entraemu.DefaultUserUPN {
 					t.Fatalf("result = %v, %v, events %v", r.Token, r.Err, r.Events)
 				}
 				second.State = r.Token.State
@@ -43,7 +45,7 @@ func TestConformance(t *testing.T) {
 				if r.Err != nil || len(r.Events) != 0 || len(r.Token.State) == 0 {
 					t.Errorf("result = %v, %v, events %v", r.Token, r.Err, r.Events)
 				}
-				if calls := f.Calls(); calls[len(calls)-1] != "/tenant1/oauth2/v2.0/token refresh_token" {
+				if calls := calls(f); calls[len(calls)-1] != "/"+tenant+"/oauth2/v2.0/token refresh_token" {
 					t.Errorf("last call = %q, want a refresh_token grant", calls[len(calls)-1])
 				}
 			}},

@@ -3,8 +3,6 @@ package interactive
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -18,47 +16,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-// Generating RSA keys is the slowest part of starting an emulator; the
-// tests share one.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
 // newEmulator starts an Entra ID emulator that knows the AKS apps.
-func newEmulator(t *testing.T, opts entra.Options) *entra.Emulator {
+func newEmulator(t *testing.T, opts entraemu.Options) *entraemu.Emulator {
 	t.Helper()
-	opts.SigningKey = signingKey()
-	em, err := entra.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	em.AddClient(entra.Client{ID: entra.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
-	em.AddClient(entra.Client{ID: entra.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
-	if err := em.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = em.Close() })
-	return em
+	return emutest.Start(t, opts, nil)
 }
 
 // request is what the host sends for `-l interactive`. UserPresent stays
 // false, as under kubectl's interactiveMode Never: the browser needs no
 // terminal.
-func request(em *entra.Emulator) *sdk.Request {
+func request(em *entraemu.Emulator) *sdk.Request {
 	return &sdk.Request{
 		LoginMode:                "interactive",
-		TenantID:                 entra.DefaultTenantID,
-		ClientID:                 entra.AKSClientID,
-		ServerID:                 entra.AKSServerID,
-		Scopes:                   []string{entra.AKSServerID + "/.default"},
+		TenantID:                 entraemu.DefaultTenantID,
+		ClientID:                 entraemu.AKSClientID,
+		ServerID:                 entraemu.AKSServerID,
+		Scopes:                   []string{entraemu.AKSServerID + "/.default"},
 		AuthorityHost:            em.URL(),
 		DisableInstanceDiscovery: true,
 	}
@@ -138,8 +116,8 @@ func (*ui) Progress(string) error           { return nil }
 
 // person signs in on the emulator's login page as upn ("" keeps the
 // login hint, or the default user).
-func person(em *entra.Emulator, upn string) func(context.Context, string) error {
-	b := &entra.Browser{HTTPClient: em.CA().HTTPClient(), Username: upn}
+func person(em *entraemu.Emulator, upn string) func(context.Context, string) error {
+	b := &entraemu.Browser{HTTPClient: em.CA().HTTPClient(), Username: upn}
 	return b.Open
 }
 
@@ -151,7 +129,7 @@ type run struct {
 	forms []url.Values // token requests made by this call
 }
 
-func getToken(t *testing.T, em *entra.Emulator, req *sdk.Request, browse func(context.Context, string) error, timeout time.Duration) run {
+func getToken(t *testing.T, em *entraemu.Emulator, req *sdk.Request, browse func(context.Context, string) error, timeout time.Duration) run {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -198,7 +176,7 @@ var formAction = regexp.MustCompile(`<form[^>]* action="([^"]*)"`)
 
 // decline presses Cancel on the emulator's sign-in page and lets the
 // page's form_post carry Entra's answer back to the redirect URI.
-func decline(em *entra.Emulator) func(context.Context, string) error {
+func decline(em *entraemu.Emulator) func(context.Context, string) error {
 	c := em.CA().HTTPClient()
 	return func(ctx context.Context, authURL string) error {
 		page, err := post(ctx, c, authURL, url.Values{"action": {"cancel"}})

@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
 // firstRun signs in through the browser and checks what the host was asked.
-func firstRun(t *testing.T, em *entra.Emulator, req *sdk.Request, upn string) run {
+func firstRun(t *testing.T, em *entraemu.Emulator, req *sdk.Request, upn string) run {
 	t.Helper()
 	r := getToken(t, em, req, person(em, upn), 20*time.Second)
 	if r.err != nil {
@@ -31,7 +31,7 @@ func firstRun(t *testing.T, em *entra.Emulator, req *sdk.Request, upn string) ru
 	}
 	q := u.Query()
 	redirect, _ := url.Parse(q.Get("redirect_uri"))
-	if !strings.HasPrefix(r.urls[0], em.URL()+entra.DefaultTenantID+"/oauth2/v2.0/authorize?") ||
+	if !strings.HasPrefix(r.urls[0], em.URL()+entraemu.DefaultTenantID+"/oauth2/v2.0/authorize?") ||
 		q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("response_mode") != "form_post" ||
 		redirect == nil || redirect.Scheme != "http" || redirect.Hostname() != "localhost" {
 		t.Errorf("sign-in URL = %s", r.urls[0])
@@ -46,10 +46,10 @@ func firstRun(t *testing.T, em *entra.Emulator, req *sdk.Request, upn string) ru
 }
 
 func TestSignInThenCachedToken(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	req := request(em)
 	first := firstRun(t, em, req, "")
-	if first.tok.TokenType != "Bearer" || first.tok.Account != entra.DefaultUserUPN {
+	if first.tok.TokenType != "Bearer" || first.tok.Account != entraemu.DefaultUserUPN {
 		t.Errorf("token = %v", first.tok)
 	}
 
@@ -63,7 +63,7 @@ func TestSignInThenCachedToken(t *testing.T) {
 
 func TestRefreshFromState(t *testing.T) {
 	// MSAL treats a token within five minutes of expiry as expired.
-	em := newEmulator(t, entra.Options{AccessTokenLifetime: 4 * time.Minute})
+	em := newEmulator(t, entraemu.Options{AccessTokenLifetime: 4 * time.Minute})
 	req := request(em)
 	first := firstRun(t, em, req, "")
 
@@ -75,13 +75,13 @@ func TestRefreshFromState(t *testing.T) {
 	if !slices.Equal(next.grants(), []string{"refresh_token"}) || next.forms[0].Get("refresh_token") == "" {
 		t.Errorf("grants = %q, want one refresh_token", next.grants())
 	}
-	if next.tok.AccessToken == first.tok.AccessToken || len(next.tok.State) == 0 || next.tok.Account != entra.DefaultUserUPN {
+	if next.tok.AccessToken == first.tok.AccessToken || len(next.tok.State) == 0 || next.tok.Account != entraemu.DefaultUserUPN {
 		t.Errorf("refreshed token = %v", next.tok)
 	}
 }
 
 func TestLoginHint(t *testing.T) {
-	bob := "bob@" + entra.DefaultTenantDomain
+	bob := "bob@" + entraemu.DefaultTenantDomain
 	tests := []struct {
 		name, hint string
 		wantSignIn bool
@@ -89,11 +89,11 @@ func TestLoginHint(t *testing.T) {
 		{"same account", bob, false},
 		{"same account, other case", strings.ToUpper(bob), false},
 		{"no hint takes the cached account", "", false},
-		{"other account", "carol@" + entra.DefaultTenantDomain, true},
+		{"other account", "carol@" + entraemu.DefaultTenantDomain, true},
 	}
-	em := newEmulator(t, entra.Options{})
-	em.AddUser(entra.User{UPN: bob})
-	em.AddUser(entra.User{UPN: "carol@" + entra.DefaultTenantDomain})
+	em := newEmulator(t, entraemu.Options{})
+	em.AddUser(entraemu.User{UPN: bob})
+	em.AddUser(entraemu.User{UPN: "carol@" + entraemu.DefaultTenantDomain})
 	req := request(em)
 	req.LoginHint = bob
 	first := firstRun(t, em, req, "")
@@ -123,7 +123,7 @@ func TestLoginHint(t *testing.T) {
 }
 
 func TestPoP(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	req := request(em)
 	req.PoP = &sdk.PoPRequest{ReqCnf: reqCnf("thumbprint-1")}
 	first := firstRun(t, em, req, "")
@@ -161,7 +161,7 @@ func requirePoP(t *testing.T, r run, kid string) {
 }
 
 func TestDeclined(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	r := getToken(t, em, request(em), decline(em), 20*time.Second)
 	var e *sdk.Error
 	if !errors.As(r.err, &e) || e.Code != sdk.CodeAccessDenied || !slices.Equal(e.AADSTS, []int64{65004}) || !strings.HasPrefix(e.Message, "AADSTS65004: ") {
@@ -170,7 +170,7 @@ func TestDeclined(t *testing.T) {
 }
 
 func TestStaleState(t *testing.T) {
-	em := newEmulator(t, entra.Options{AccessTokenLifetime: 4 * time.Minute})
+	em := newEmulator(t, entraemu.Options{AccessTokenLifetime: 4 * time.Minute})
 	req := request(em)
 	req.State = firstRun(t, em, req, "").tok.State
 	em.RevokeRefreshTokens()
@@ -182,7 +182,7 @@ func TestStaleState(t *testing.T) {
 }
 
 func TestUnreadableState(t *testing.T) {
-	em := newEmulator(t, entra.Options{AutoLogin: true})
+	em := newEmulator(t, entraemu.Options{AutoLogin: true})
 	req := request(em)
 	req.State = []byte("not an MSAL cache")
 	firstRun(t, em, req, "")
@@ -200,7 +200,7 @@ func TestGivesUp(t *testing.T) {
 		{"cancelled", func(cancel context.CancelFunc) { cancel() }, "request cancelled"},
 		{"timed out", func(context.CancelFunc) {}, "timed out waiting for the sign-in in the browser"},
 	}
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -253,7 +253,7 @@ func requireNoListenerGoroutine(t *testing.T) {
 }
 
 func TestRedirectURL(t *testing.T) {
-	em := newEmulator(t, entra.Options{AutoLogin: true})
+	em := newEmulator(t, entraemu.Options{AutoLogin: true})
 	busy, err := net.Listen("tcp", "localhost:0")
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +288,7 @@ func freePort(t *testing.T) string {
 }
 
 func TestInvalidRequests(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	tests := []struct {
 		name string
 		edit func(*sdk.Request)

@@ -15,7 +15,7 @@ import (
 	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
-	"github.com/kubelogin-dev/kubelogin/providers/internal/require"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/settingcheck"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -67,7 +67,7 @@ func validate(req *sdk.Request) error {
 	if req.Legacy {
 		return sdk.Errorf(sdk.CodeInvalidRequest, "the interactive login mode cannot request --legacy (v1) tokens: drop --legacy or use -l devicecode")
 	}
-	if err := require.First(require.ClientAndTenant(req), require.Target(req), require.PoPKey(req)); err != nil {
+	if err := settingcheck.First(settingcheck.ClientAndTenant(req), settingcheck.Target(req), settingcheck.PoPKey(req)); err != nil {
 		return err
 	}
 	return validateRedirect(req.RedirectURL)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 	"github.com/kubelogin-dev/kubelogin/sdk/providertest"
 )
@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 // host to open the sign-in URL, giving up with its listener closed when
 // nobody signs in.
 func TestConformance(t *testing.T) {
-	em := newEmulator(t, entra.Options{AccessTokenLifetime: 4 * time.Minute})
+	em := newEmulator(t, entraemu.Options{AccessTokenLifetime: 4 * time.Minute})
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	if err := em.CA().WriteFile(caFile); err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestConformance(t *testing.T) {
 		Env:     []string{"SSL_CERT_FILE=" + caFile},
 		Cases: []providertest.Case{
 			{Name: "refresh from state in a new process", Request: refresh, Check: func(t *testing.T, _ *providertest.Provider, r providertest.Result) {
-				if r.Err != nil || len(r.Events) != 0 || len(r.Token.State) == 0 || r.Token.Account != entra.DefaultUserUPN {
+				if r.Err != nil || len(r.Events) != 0 || len(r.Token.State) == 0 || r.Token.Account != entraemu.DefaultUserUPN {
 					t.Fatalf("result = %v, %v, events %v", r.Token, r.Err, r.Events)
 				}
 				if n := em.Count("refresh_token"); n != 1 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -221,13 +220,6 @@ func TestProbeIMDS(t *testing.T) {
 				t.Errorf("probe requests = %v", s.seen)
 			}
 		})
-	}
-}
-
-func TestDescribe(t *testing.T) {
-	info := provider{}.Describe()
-	if !slices.Equal(info.LoginModes, []string{"msi"}) || info.Capabilities != (sdk.Capabilities{}) {
-		t.Errorf("info = %+v", info)
 	}
 }
 

@@ -2,63 +2,42 @@ package ropc
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
 const password = "correct-horse-battery-staple"
 
-var username = "deploy-bot@" + entra.DefaultTenantDomain
-
-// signingKey is shared by the tests' emulators: RSA key generation is the
-// slowest part of starting one.
-var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+var username = "deploy-bot@" + entraemu.DefaultTenantDomain
 
 // newEmulator starts an Entra ID emulator with the AKS apps and a user with
 // a password. Access tokens shorter than five minutes are stale to MSAL at
 // once, so the next run with the state redeems the refresh token.
-func newEmulator(t *testing.T, accessTokenLifetime time.Duration) *entra.Emulator {
+func newEmulator(t *testing.T, accessTokenLifetime time.Duration) *entraemu.Emulator {
 	t.Helper()
-	em, err := entra.New(entra.Options{SigningKey: signingKey(), AccessTokenLifetime: accessTokenLifetime})
-	if err != nil {
-		t.Fatal(err)
-	}
-	em.AddClient(entra.Client{ID: entra.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
-	em.AddClient(entra.Client{ID: entra.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
-	em.AddUser(entra.User{UPN: username, Password: password})
-	if err := em.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { em.Close() })
-	return em
+	return emutest.Start(t, entraemu.Options{AccessTokenLifetime: accessTokenLifetime}, func(em *entraemu.Emulator) {
+		em.AddUser(entraemu.User{UPN: username, Password: password})
+	})
 }
 
-func request(em *entra.Emulator) *sdk.Request {
+func request(em *entraemu.Emulator) *sdk.Request {
 	return &sdk.Request{
 		LoginMode:                "ropc",
-		TenantID:                 entra.DefaultTenantID,
-		ClientID:                 entra.AKSClientID,
-		ServerID:                 entra.AKSServerID,
-		Scopes:                   []string{entra.AKSServerID + "/.default"},
-		Resource:                 entra.AKSServerID,
+		TenantID:                 entraemu.DefaultTenantID,
+		ClientID:                 entraemu.AKSClientID,
+		ServerID:                 entraemu.AKSServerID,
+		Scopes:                   []string{entraemu.AKSServerID + "/.default"},
+		Resource:                 entraemu.AKSServerID,
 		AuthorityHost:            em.URL(),
 		DisableInstanceDiscovery: true,
 		Credentials:              sdk.Credentials{Username: username, Password: password},
@@ -73,7 +52,7 @@ func getToken(t *testing.T, client *http.Client, req *sdk.Request) (*sdk.Token, 
 }
 
 // mustToken runs a request that must succeed.
-func mustToken(t *testing.T, em *entra.Emulator, req *sdk.Request) *sdk.Token {
+func mustToken(t *testing.T, em *entraemu.Emulator, req *sdk.Request) *sdk.Token {
 	t.Helper()
 	tok, err := getToken(t, em.CA().HTTPClient(), req)
 	if err != nil {
@@ -82,7 +61,7 @@ func mustToken(t *testing.T, em *entra.Emulator, req *sdk.Request) *sdk.Token {
 	if tok.AccessToken == "" || len(tok.State) == 0 || !strings.EqualFold(tok.Account, req.Credentials.Username) {
 		t.Fatalf("token = %v", tok)
 	}
-	if c := claims(t, tok.AccessToken); c.UPN != req.Credentials.Username || c.Aud != entra.AKSServerID {
+	if c := claims(t, tok.AccessToken); c.UPN != req.Credentials.Username || c.Aud != entraemu.AKSServerID {
 		t.Fatalf("access token for %q with audience %q", c.UPN, c.Aud)
 	}
 	return tok
@@ -114,7 +93,7 @@ func claims(t *testing.T, jwt string) accessClaims {
 }
 
 // grants counts the password and refresh token grants the emulator saw.
-func grants(em *entra.Emulator) (passwords, refreshes int) {
+func grants(em *entraemu.Emulator) (passwords, refreshes int) {
 	return em.Count("password"), em.Count("refresh_token")
 }
 
@@ -154,23 +133,23 @@ func TestSignInThenRenewFromState(t *testing.T) {
 // TestStateFallsBackToPassword: when the state cannot renew the token, the
 // password is at hand, so the provider signs in again without failing.
 func TestStateFallsBackToPassword(t *testing.T) {
-	other := "other-bot@" + entra.DefaultTenantDomain
+	other := "other-bot@" + entraemu.DefaultTenantDomain
 	tests := []struct {
 		name  string
-		state func(t *testing.T, em *entra.Emulator) []byte
+		state func(t *testing.T, em *entraemu.Emulator) []byte
 	}{
-		{"revoked refresh token", func(t *testing.T, em *entra.Emulator) []byte {
+		{"revoked refresh token", func(t *testing.T, em *entraemu.Emulator) []byte {
 			st := mustToken(t, em, request(em)).State
 			em.RevokeRefreshTokens()
 			return st
 		}},
-		{"state of another user", func(t *testing.T, em *entra.Emulator) []byte {
-			em.AddUser(entra.User{UPN: other, Password: "other-password"})
+		{"state of another user", func(t *testing.T, em *entraemu.Emulator) []byte {
+			em.AddUser(entraemu.User{UPN: other, Password: "other-password"})
 			req := request(em)
 			req.Credentials = sdk.Credentials{Username: other, Password: "other-password"}
 			return mustToken(t, em, req).State
 		}},
-		{"unreadable state", func(*testing.T, *entra.Emulator) []byte { return []byte("not an MSAL cache") }},
+		{"unreadable state", func(*testing.T, *entraemu.Emulator) []byte { return []byte("not an MSAL cache") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,20 +168,22 @@ func TestStateFallsBackToPassword(t *testing.T) {
 func TestEntraErrors(t *testing.T) {
 	tests := []struct {
 		name   string
-		edit   func(t *testing.T, em *entra.Emulator, r *sdk.Request)
+		edit   func(t *testing.T, em *entraemu.Emulator, r *sdk.Request)
 		code   sdk.ErrorCode
 		aadsts int64
 		want   string
 	}{
-		{"wrong password", func(_ *testing.T, _ *entra.Emulator, r *sdk.Request) { r.Credentials.Password = "wrong-password-value" },
+		{"wrong password", func(_ *testing.T, _ *entraemu.Emulator, r *sdk.Request) {
+			r.Credentials.Password = "wrong-password-value"
+		},
 			sdk.CodeInvalidRequest, 50126, "AADSTS50126: Error validating credentials due to invalid username or password: check --username (AZURE_USERNAME) and --password (AZURE_PASSWORD)"},
-		{"unknown user", func(_ *testing.T, _ *entra.Emulator, r *sdk.Request) {
-			r.Credentials.Username = "nobody@" + entra.DefaultTenantDomain
+		{"unknown user", func(_ *testing.T, _ *entraemu.Emulator, r *sdk.Request) {
+			r.Credentials.Username = "nobody@" + entraemu.DefaultTenantDomain
 		},
 			sdk.CodeInvalidRequest, 50034, "check --username (AZURE_USERNAME)"},
-		{"MFA required", func(t *testing.T, em *entra.Emulator, _ *sdk.Request) { requireMFA(t, em) },
+		{"MFA required", func(t *testing.T, em *entraemu.Emulator, _ *sdk.Request) { requireMFA(t, em) },
 			sdk.CodeInteractionRequired, 50076, "AADSTS50076: "},
-		{"MFA required once signed in", func(t *testing.T, em *entra.Emulator, r *sdk.Request) {
+		{"MFA required once signed in", func(t *testing.T, em *entraemu.Emulator, r *sdk.Request) {
 			r.State = mustToken(t, em, request(em)).State
 			requireMFA(t, em)
 		}, sdk.CodeInteractionRequired, 50076, "multi-factor authentication"},
@@ -224,9 +205,9 @@ func TestEntraErrors(t *testing.T) {
 	}
 }
 
-func requireMFA(t *testing.T, em *entra.Emulator) {
+func requireMFA(t *testing.T, em *entraemu.Emulator) {
 	t.Helper()
-	if err := em.SetRequireMFA(entra.AKSClientID, true); err != nil {
+	if err := em.SetRequireMFA(entraemu.AKSClientID, true); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/kubelogin-dev/kubelogin/internal/buildinfo"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/authority"
 	"github.com/kubelogin-dev/kubelogin/providers/internal/httpclient"
-	"github.com/kubelogin-dev/kubelogin/providers/internal/require"
+	"github.com/kubelogin-dev/kubelogin/providers/internal/settingcheck"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
@@ -76,7 +76,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 // validate names the flag or variable to set for each missing setting.
 func validate(req *sdk.Request) error {
 	c := req.Credentials
-	if err := require.ClientAndTenant(req); err != nil {
+	if err := settingcheck.ClientAndTenant(req); err != nil {
 		return err
 	}
 	switch {
@@ -85,5 +85,5 @@ func validate(req *sdk.Request) error {
 	case req.Legacy && req.PoP != nil:
 		return sdk.Errorf(sdk.CodeInvalidRequest, "PoP tokens cannot be requested with --legacy: v1 tokens are bearer tokens; drop one of --pop-enabled and --legacy")
 	}
-	return require.First(require.Target(req), require.PoPKey(req))
+	return settingcheck.First(settingcheck.Target(req), settingcheck.PoPKey(req))
 }

@@ -5,7 +5,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/kubelogin-dev/kubelogin/providers/internal/fakeentra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 	"github.com/kubelogin-dev/kubelogin/sdk/providertest"
 )
@@ -25,17 +26,17 @@ func TestMain(m *testing.M) {
 }
 
 // TestConformance runs the built binary through the go-plugin client; the
-// fake is trusted through SSL_CERT_FILE, as a user behind a TLS-inspecting
+// emulator's CA is trusted through SSL_CERT_FILE, as a user behind a TLS-inspecting
 // proxy would configure it.
 func TestConformance(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{ClientSecret: secret})
-	good := request(f)
+	em := newEmulator(t, entraemu.Client{Secret: secret})
+	good := request(em.URL())
 	good.Credentials.ClientSecret = secret
-	bad := request(f)
+	bad := request(em.URL())
 	bad.Credentials.ClientSecret = "wrong-secret-value"
 	providertest.Run(t, binary, providertest.Options{
 		Request: good,
-		Env:     []string{"SSL_CERT_FILE=" + f.CertFile(t)},
+		Env:     []string{"SSL_CERT_FILE=" + emutest.CertFile(t, em)},
 		Cases: []providertest.Case{
 			{Name: "secret", Request: good, Check: func(t *testing.T, _ *providertest.Provider, r providertest.Result) {
 				if r.Err != nil || r.Token.AccessToken == "" || r.Token.TokenType != "Bearer" || len(r.Events) != 0 {

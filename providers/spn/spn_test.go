@@ -2,12 +2,16 @@ package spn
 
 import (
 	"context"
+	"crypto"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,60 +22,75 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"software.sslmate.com/src/go-pkcs12"
 
-	"github.com/kubelogin-dev/kubelogin/providers/internal/fakeentra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
 const (
 	secret   = "correct-horse-battery-staple"
-	resource = "6dae42f8-4368-4678-94ff-3960e28e3630"
+	resource = entraemu.AKSServerID
+	appID    = "3c9e1a7f-5b2d-4f8e-a640-7d1c2e3f4a5b"
+	tenant   = entraemu.DefaultTenantID
 )
 
-func request(f *fakeentra.Server) *sdk.Request {
+// newEmulator starts an emulator where app is registered as appID.
+func newEmulator(t *testing.T, app entraemu.Client) *entraemu.Emulator {
+	app.ID = appID
+	return emutest.Start(t, entraemu.Options{}, func(em *entraemu.Emulator) { em.AddClient(app) })
+}
+
+func request(authorityHost string) *sdk.Request {
 	return &sdk.Request{
 		LoginMode:                "spn",
-		TenantID:                 "tenant1",
-		ClientID:                 "app1",
+		TenantID:                 tenant,
+		ClientID:                 appID,
 		ServerID:                 resource,
 		Scopes:                   []string{resource + "/.default"},
 		Resource:                 resource,
-		AuthorityHost:            f.AuthorityHost,
+		AuthorityHost:            authorityHost,
 		DisableInstanceDiscovery: true,
 	}
 }
 
-func getToken(t *testing.T, f *fakeentra.Server, req *sdk.Request) (*sdk.Token, error) {
+func getToken(t *testing.T, client *http.Client, req *sdk.Request) (*sdk.Token, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return provider{httpClient: f.Client(), retry: noRetries}.GetToken(ctx, req, nil)
+	return provider{httpClient: client, retry: noRetries}.GetToken(ctx, req, nil)
+}
+
+// last is the newest request in the emulator's log.
+func last(em *entraemu.Emulator) entraemu.Request {
+	reqs := em.Requests()
+	return reqs[len(reqs)-1]
 }
 
 func TestSecret(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{ClientSecret: secret})
-	req := request(f)
+	em := newEmulator(t, entraemu.Client{Secret: secret})
+	req := request(em.URL())
 	req.Credentials.ClientSecret = secret
-	tok, err := getToken(t, f, req)
+	tok, err := getToken(t, emutest.HTTPClient(em), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tok.TokenType != "Bearer" || tok.AccessToken == "" || time.Until(tok.ExpiresAt) < 50*time.Minute {
 		t.Errorf("token = %v", tok)
 	}
-	want := []string{"/tenant1/v2.0/.well-known/openid-configuration", "/tenant1/oauth2/v2.0/token client_credentials"}
-	if got := f.Calls(); !slices.Equal(got, want) {
+	want := []string{"/" + tenant + "/v2.0/.well-known/openid-configuration", "/" + tenant + "/oauth2/v2.0/token client_credentials"}
+	if got := emutest.Calls(em); !slices.Equal(got, want) {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
-	if got := strings.Fields(f.Requests()[1].Form.Get("scope")); !slices.Contains(got, resource+"/.default") {
+	if got := strings.Fields(em.Requests()[1].Scope); !slices.Contains(got, resource+"/.default") {
 		t.Errorf("scope = %q", got)
 	}
 }
 
 func TestWrongSecret(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{ClientSecret: "the-real-one"})
-	req := request(f)
+	em := newEmulator(t, entraemu.Client{Secret: "the-real-one"})
+	req := request(em.URL())
 	req.Credentials.ClientSecret = secret
-	_, err := getToken(t, f, req)
+	_, err := getToken(t, emutest.HTTPClient(em), req)
 	e, ok := err.(*sdk.Error)
 	if !ok {
 		t.Fatalf("err = %T %v, want *sdk.Error", err, err)
@@ -85,19 +104,19 @@ func TestWrongSecret(t *testing.T) {
 }
 
 func TestUnknownTenant(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{ClientSecret: secret})
-	req := request(f)
+	em := newEmulator(t, entraemu.Client{Secret: secret})
+	req := request(em.URL())
 	req.TenantID = "unknown-tenant"
 	req.Credentials.ClientSecret = secret
-	_, err := getToken(t, f, req)
+	_, err := getToken(t, emutest.HTTPClient(em), req)
 	if e, ok := err.(*sdk.Error); !ok || e.Code != sdk.CodeInvalidRequest || !slices.Equal(e.AADSTS, []int64{90002}) {
 		t.Errorf("err = %#v", err)
 	}
 }
 
 func TestCertificate(t *testing.T) {
-	cert, key := fakeentra.NewCertificate(t, "spn", false)
-	other, _ := fakeentra.NewCertificate(t, "unrelated", false)
+	cert, key := newCertificate(t, "spn", false)
+	other, _ := newCertificate(t, "unrelated", false)
 	dir := t.TempDir()
 	pkcs8, _ := x509.MarshalPKCS8PrivateKey(key)
 	pfx, err := pkcs12.Modern.Encode(key, cert, []*x509.Certificate{other}, "pfx-password")
@@ -111,7 +130,7 @@ func TestCertificate(t *testing.T) {
 		"chain.crt": pemBlocks(t, "CERTIFICATE", other.Raw, "CERTIFICATE", cert.Raw, "PRIVATE KEY", pkcs8),
 		"cert.pfx":  pfx,
 	}
-	f := fakeentra.New(t, fakeentra.Config{ClientCert: cert})
+	em := newEmulator(t, entraemu.Client{Certificate: cert})
 	for name, data := range files {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -119,7 +138,7 @@ func TestCertificate(t *testing.T) {
 		}
 		for _, mode := range []string{"bearer", "pop", "legacy"} {
 			t.Run(name+"/"+mode, func(t *testing.T) {
-				req := request(f)
+				req := request(em.URL())
 				// The certificate wins over a secret, which would be rejected.
 				req.Credentials = sdk.Credentials{ClientSecret: "ignored-secret", ClientCertificatePath: path, ClientCertificatePassword: "pfx-password"}
 				switch mode {
@@ -128,11 +147,10 @@ func TestCertificate(t *testing.T) {
 				case "legacy":
 					req.Legacy = true
 				}
-				if _, err := getToken(t, f, req); err != nil {
+				if _, err := getToken(t, emutest.HTTPClient(em), req); err != nil {
 					t.Fatal(err)
 				}
-				reqs := f.Requests()
-				hdr := reqs[len(reqs)-1].AssertionHeader
+				hdr := last(em).AssertionHeader
 				thumb := sha1.Sum(cert.Raw)
 				if mode == "legacy" {
 					if hdr["x5t"] != base64.RawURLEncoding.EncodeToString(thumb[:]) {
@@ -150,9 +168,9 @@ func TestCertificate(t *testing.T) {
 }
 
 func TestCertificateErrors(t *testing.T) {
-	cert, key := fakeentra.NewCertificate(t, "spn", false)
-	ecCert, ecKey := fakeentra.NewCertificate(t, "ec", true)
-	other, _ := fakeentra.NewCertificate(t, "other", false)
+	cert, key := newCertificate(t, "spn", false)
+	ecCert, ecKey := newCertificate(t, "ec", true)
+	other, _ := newCertificate(t, "other", false)
 	pkcs8, _ := x509.MarshalPKCS8PrivateKey(key)
 	ec8, _ := x509.MarshalPKCS8PrivateKey(ecKey)
 	pfx, _ := pkcs12.Modern.Encode(key, cert, nil, "pfx-password")
@@ -178,17 +196,17 @@ func TestCertificateErrors(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			f := fakeentra.New(t, fakeentra.Config{})
-			req := request(f)
+			em := newEmulator(t, entraemu.Client{Certificate: cert})
+			req := request(em.URL())
 			req.Credentials = sdk.Credentials{ClientCertificatePath: path, ClientCertificatePassword: tt.password}
-			_, err := getToken(t, f, req)
+			_, err := getToken(t, emutest.HTTPClient(em), req)
 			if sdk.CodeOf(err) != sdk.CodeInvalidRequest || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
 				t.Errorf("err = %v (%v), want invalid request naming %s and saying %q", err, sdk.CodeOf(err), path, tt.want)
 			}
 			if tt.password != "" && strings.Contains(err.Error(), tt.password) {
 				t.Error("the certificate password appears in the error")
 			}
-			if len(f.Requests()) != 0 {
+			if len(em.Requests()) != 0 {
 				t.Error("called Entra ID with an unusable certificate")
 			}
 		})
@@ -196,7 +214,7 @@ func TestCertificateErrors(t *testing.T) {
 }
 
 func TestMissingSettings(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{})
+	em := newEmulator(t, entraemu.Client{Secret: secret})
 	tests := []struct {
 		name string
 		edit func(*sdk.Request)
@@ -213,77 +231,84 @@ func TestMissingSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := request(f)
+			req := request(em.URL())
 			req.Credentials.ClientSecret = secret
 			tt.edit(req)
-			_, err := getToken(t, f, req)
+			_, err := getToken(t, emutest.HTTPClient(em), req)
 			if sdk.CodeOf(err) != sdk.CodeInvalidRequest || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v (%v), want invalid request mentioning %q", err, sdk.CodeOf(err), tt.want)
 			}
 		})
 	}
-	if len(f.Requests()) != 0 {
-		t.Errorf("incomplete requests reached Entra ID: %q", f.Calls())
+	if len(em.Requests()) != 0 {
+		t.Errorf("incomplete requests reached Entra ID: %q", emutest.Calls(em))
 	}
 }
 
 func TestLegacy(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{ClientSecret: secret})
-	req := request(f)
+	em := newEmulator(t, entraemu.Client{Secret: secret})
+	req := request(em.URL())
 	req.Legacy = true
 	req.Credentials.ClientSecret = secret
-	tok, err := getToken(t, f, req)
+	tok, err := getToken(t, emutest.HTTPClient(em), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tok.TokenType != "Bearer" || time.Until(tok.ExpiresAt) < 50*time.Minute {
 		t.Errorf("token = %v", tok)
 	}
-	if got := f.Calls(); !slices.Equal(got, []string{"/tenant1/oauth2/token client_credentials"}) {
+	if got := emutest.Calls(em); !slices.Equal(got, []string{"/" + tenant + "/oauth2/token client_credentials"}) {
 		t.Errorf("calls = %q", got)
 	}
-	form := f.Requests()[0].Form
-	if form.Get("resource") != resource || form.Has("scope") || form.Get("client_secret") != secret {
-		t.Errorf("form has resource %q, scope %q", form.Get("resource"), form.Get("scope"))
+	// The emulator accepts only the registered secret, so a token means it was sent.
+	if r := em.Requests()[0]; r.Resource != resource || r.Scope != "" || r.Credential != "secret" {
+		t.Errorf("request has resource %q, scope %q, credential %q", r.Resource, r.Scope, r.Credential)
 	}
 
 	req.Credentials.ClientSecret = "wrong-secret-value"
-	_, err = getToken(t, f, req)
+	_, err = getToken(t, emutest.HTTPClient(em), req)
 	if sdk.CodeOf(err) != sdk.CodeInvalidClient || strings.Contains(err.Error(), "wrong-secret-value") {
 		t.Errorf("wrong legacy secret: %v (%v)", err, sdk.CodeOf(err))
 	}
 }
 
 func TestPoP(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{ClientSecret: secret})
-	req := request(f)
+	em := newEmulator(t, entraemu.Client{Secret: secret})
+	req := request(em.URL())
 	req.Credentials.ClientSecret = secret
 	req.PoP = &sdk.PoPRequest{ReqCnf: "eyJraWQiOiJ0aHVtYnByaW50IiwieG1zX2tzbCI6InN3In0"}
-	tok, err := getToken(t, f, req)
+	tok, err := getToken(t, emutest.HTTPClient(em), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := f.Requests()
-	form := reqs[len(reqs)-1].Form
-	if form.Get("token_type") != "pop" || form.Get("req_cnf") != req.PoP.ReqCnf {
-		t.Errorf("token_type = %q, req_cnf = %q", form.Get("token_type"), form.Get("req_cnf"))
+	if r := last(em); r.TokenType != "pop" || r.ReqCnf != req.PoP.ReqCnf {
+		t.Errorf("token_type = %q, req_cnf = %q", r.TokenType, r.ReqCnf)
 	}
-	// The raw access token comes back; the host signs the PoP wrapper.
-	if tok.TokenType != "pop" || !strings.HasPrefix(tok.AccessToken, "at-") {
+	// The raw access token comes back, bound to the key; the host signs the PoP wrapper.
+	if tok.TokenType != "pop" || !strings.Contains(string(jwtClaims(t, tok.AccessToken)), `"kid":"thumbprint"`) {
 		t.Errorf("token = %v %q", tok, tok.AccessToken)
 	}
 
 	req.Credentials.ClientSecret = "wrong-secret-value"
-	if _, err := getToken(t, f, req); sdk.CodeOf(err) != sdk.CodeInvalidClient {
+	if _, err := getToken(t, emutest.HTTPClient(em), req); sdk.CodeOf(err) != sdk.CodeInvalidClient {
 		t.Errorf("wrong PoP secret: %v (%v)", err, sdk.CodeOf(err))
 	}
 }
 
 func TestTimeout(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{Hang: true})
+	// An Entra ID that accepts requests and never answers. Reading the body
+	// first lets net/http notice the client hanging up.
+	hang := httptest.NewTLSServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	}))
+	t.Cleanup(func() {
+		hang.CloseClientConnections()
+		hang.Close()
+	})
 	for _, mode := range []string{"bearer", "pop", "legacy"} {
 		t.Run(mode, func(t *testing.T) {
-			req := request(f)
+			req := request(hang.URL + "/")
 			req.Credentials.ClientSecret = secret
 			req.Legacy = mode == "legacy"
 			if mode == "pop" {
@@ -292,7 +317,7 @@ func TestTimeout(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 			defer cancel()
 			began := time.Now()
-			_, err := provider{httpClient: f.Client(), retry: noRetries}.GetToken(ctx, req, nil)
+			_, err := provider{httpClient: hang.Client(), retry: noRetries}.GetToken(ctx, req, nil)
 			if sdk.CodeOf(err) != sdk.CodeCancelled || time.Since(began) > 3*time.Second {
 				t.Errorf("err = %v (%v) after %v", err, sdk.CodeOf(err), time.Since(began))
 			}
@@ -301,17 +326,19 @@ func TestTimeout(t *testing.T) {
 }
 
 func TestUnreachable(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{})
-	f.Close() // nothing listens at its address any more
+	em := newEmulator(t, entraemu.Client{Secret: secret})
+	if err := em.Close(); err != nil { // nothing listens at its address any more
+		t.Fatal(err)
+	}
 	for _, mode := range []string{"bearer", "pop", "legacy"} {
 		t.Run(mode, func(t *testing.T) {
-			req := request(f)
+			req := request(em.URL())
 			req.Credentials.ClientSecret = secret
 			req.Legacy = mode == "legacy"
 			if mode == "pop" {
 				req.PoP = &sdk.PoPRequest{ReqCnf: "x"}
 			}
-			_, err := getToken(t, f, req)
+			_, err := getToken(t, emutest.HTTPClient(em), req)
 			if sdk.CodeOf(err) != sdk.CodeUnavailable || !strings.Contains(err.Error(), "cannot reach") {
 				t.Errorf("err = %v (%v), want unavailable", err, sdk.CodeOf(err))
 			}
@@ -326,6 +353,29 @@ func pemBlocks(t *testing.T, typeAndBytes ...any) []byte {
 		out = append(out, pem.EncodeToMemory(&pem.Block{Type: typeAndBytes[i].(string), Bytes: typeAndBytes[i+1].([]byte)})...)
 	}
 	return out
+}
+
+func newCertificate(t *testing.T, cn string, ec bool) (*x509.Certificate, crypto.Signer) {
+	t.Helper()
+	cert, key, err := entraemu.NewClientCertificate(cn, ec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, key
+}
+
+// jwtClaims decodes a token's payload without verifying it.
+func jwtClaims(t *testing.T, tok string) []byte {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %d parts", len(parts))
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // noRetries turns azcore's retries off for in-process calls: these tests

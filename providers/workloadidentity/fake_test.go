@@ -2,76 +2,99 @@ package workloadidentity
 
 import (
 	"encoding/json"
-	"encoding/pem"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 )
 
-// Assertions the fake rejects the way Entra ID does; any other is trusted.
+// Subjects of the federated tokens: the pod's service account (and the one
+// it has after a rotation), one Entra ID has no record for, and a GitHub
+// Actions job.
 const (
-	expiredAssertion  = "expired-federated-token"
-	strangerAssertion = "token-from-an-unknown-subject"
+	podSubject      = "system:serviceaccount:default:workload"
+	rotatedSubject  = "system:serviceaccount:default:workload-rotated"
+	strangerSubject = "system:serviceaccount:default:other"
+	actionsSubject  = "repo:contoso/infra:ref:refs/heads/main"
 )
 
-// idp is a loopback TLS stand-in for Entra ID's discovery and token
-// endpoints that records client assertions (the shared fakeentra only
-// verifies certificate-signed ones), and for a GitHub Actions job's OIDC
-// endpoint at /actions/idtoken.
+// idp is the Entra ID emulator with an application federated with a
+// cluster's service account issuer and with GitHub Actions, and a GitHub
+// Actions job's OIDC endpoint at /actions/idtoken (loopback TLS from the
+// emulator's CA), which the emulator does not play.
 type idp struct {
-	*httptest.Server
-	authorityHost string
+	*entraemu.Emulator
+	cluster, github *entraemu.FederatedIssuer
+	actions         *httptest.Server
 
-	mu         sync.Mutex
-	tokenForms []url.Values
-	actions    []*http.Request
-	n          int
+	mu    sync.Mutex
+	calls []*http.Request
 	// actionsStatus, when set, is the OIDC endpoint's error status.
 	actionsStatus int
-	// actionsValue is the OIDC endpoint's token.
-	actionsValue string
+	// actionsEmpty makes the OIDC endpoint's reply hold no token.
+	actionsEmpty bool
 }
 
 func newIdP(t *testing.T) *idp {
-	f := &idp{actionsValue: "github-oidc-token"}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", f.discovery)
-	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", f.token)
-	mux.HandleFunc("GET /actions/idtoken", f.oidc)
-	f.Server = httptest.NewTLSServer(mux)
-	f.authorityHost = f.URL + "/"
-	t.Cleanup(f.Close)
+	t.Helper()
+	cluster, err := entraemu.NewFederatedIssuer("https://oidc.prod-aks.azure.com/9b1d3f5a-7c2e-4a6b-8d0f-1e3c5a7b9d2f/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	github, err := entraemu.NewFederatedIssuer("https://token.actions.githubusercontent.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &idp{cluster: cluster, github: github}
+	f.Emulator = emutest.Start(t, entraemu.Options{}, func(em *entraemu.Emulator) {
+		em.AddClient(entraemu.Client{ID: clientID, Name: "workload", FederatedCredentials: []entraemu.FederatedCredential{
+			cluster.Credential(podSubject), cluster.Credential(rotatedSubject), github.Credential(actionsSubject),
+		}})
+	})
+	f.actions = httptest.NewUnstartedServer(http.HandlerFunc(f.oidc))
+	if f.actions.TLS, err = f.CA().ServerTLSConfig(); err != nil {
+		t.Fatal(err)
+	}
+	f.actions.StartTLS()
+	t.Cleanup(f.actions.Close)
 	return f
 }
 
-// certFile writes the server's certificate for SSL_CERT_FILE in a
-// provider subprocess.
-func (f *idp) certFile(t *testing.T) string {
-	p := filepath.Join(t.TempDir(), "idp.pem")
-	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.Certificate().Raw}), 0o600); err != nil {
+// token mints the cluster's token for subject, valid for an hour from
+// start (a past start mints an expired one).
+func (f *idp) token(t *testing.T, subject string, start time.Time) string {
+	t.Helper()
+	tok, err := f.cluster.Token(subject, start, start.Add(time.Hour))
+	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return tok
 }
 
-// forms lists the form of every token request.
-func (f *idp) forms() []url.Values {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]url.Values(nil), f.tokenForms...)
-}
-
-// assertions lists the client assertion of every token request.
+// assertions lists the subject of every client assertion Entra ID received.
 func (f *idp) assertions() []string {
 	var out []string
-	for _, v := range f.forms() {
-		out = append(out, v.Get("client_assertion"))
+	for _, r := range f.Requests() {
+		if r.Credential == "assertion" {
+			out = append(out, r.AssertionSubject)
+		}
+	}
+	return out
+}
+
+// tokenRequests lists the token requests Entra ID received.
+func (f *idp) tokenRequests() []entraemu.Request {
+	var out []entraemu.Request
+	for _, r := range f.Requests() {
+		if strings.HasSuffix(r.Path, "/token") {
+			out = append(out, r)
+		}
 	}
 	return out
 }
@@ -80,63 +103,30 @@ func (f *idp) assertions() []string {
 func (f *idp) oidcRequests() []*http.Request {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]*http.Request(nil), f.actions...)
-}
-
-func (f *idp) discovery(w http.ResponseWriter, r *http.Request) {
-	base := f.URL + "/" + r.PathValue("tenant")
-	writeJSON(w, 200, map[string]any{
-		"issuer":                 base + "/v2.0",
-		"authorization_endpoint": base + "/oauth2/v2.0/authorize",
-		"token_endpoint":         base + "/oauth2/v2.0/token",
-		"jwks_uri":               base + "/discovery/v2.0/keys",
-	})
-}
-
-func (f *idp) token(w http.ResponseWriter, r *http.Request) {
-	_ = r.ParseForm()
-	f.mu.Lock()
-	f.tokenForms = append(f.tokenForms, r.PostForm)
-	f.n++
-	n := f.n
-	f.mu.Unlock()
-	switch {
-	case r.PostForm.Get("grant_type") != "client_credentials" ||
-		r.PostForm.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
-		oauthError(w, "invalid_request", 900144, "The request body must contain the following parameter: 'client_assertion_type'.")
-	case r.PostForm.Get("client_assertion") == expiredAssertion:
-		oauthError(w, "invalid_client", 700024, "Client assertion is not within its valid time range. Current time: 2026-01-20T10:20:00.4563253Z, assertion valid from 2026-01-20T09:18:56.0000000Z, expiry time of assertion 2026-01-20T10:18:56.0000000Z.")
-	case r.PostForm.Get("client_assertion") == strangerAssertion:
-		oauthError(w, "invalid_client", 700213, "No matching federated identity record found for presented assertion subject 'system:serviceaccount:default:other'.")
-	default:
-		writeJSON(w, 200, map[string]any{"access_token": fmt.Sprintf("at-%d", n), "token_type": "Bearer", "expires_in": 3600, "scope": r.PostForm.Get("scope")})
-	}
+	return append([]*http.Request(nil), f.calls...)
 }
 
 func (f *idp) oidc(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
-	f.actions = append(f.actions, r.Clone(r.Context()))
-	status, value := f.actionsStatus, f.actionsValue
+	f.calls = append(f.calls, r.Clone(r.Context()))
+	status, empty := f.actionsStatus, f.actionsEmpty
 	f.mu.Unlock()
 	if status != 0 {
 		http.Error(w, `{"message":"Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable"}`, status)
 		return
 	}
-	writeJSON(w, 200, map[string]any{"count": 1, "value": value})
-}
-
-func oauthError(w http.ResponseWriter, errStr string, code int, desc string) {
-	writeJSON(w, 400, map[string]any{
-		"error":             errStr,
-		"error_description": fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: 00000000-0000\r\nCorrelation ID: 11111111-1111\r\nTimestamp: 2026-01-20 10:20:00Z", code, desc),
-		"error_codes":       []int{code},
-	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
+	value := ""
+	if !empty {
+		now := time.Now()
+		tok, err := f.github.Token(actionsSubject, now, now.Add(5*time.Minute))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		value = tok
+	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_ = json.NewEncoder(w).Encode(map[string]any{"count": 1, "value": value})
 }
 
 // writeFile writes a federated token file, as the kubelet does on rotation.

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 	"github.com/kubelogin-dev/kubelogin/sdk/providertest"
 )
@@ -25,16 +27,16 @@ func TestMain(m *testing.M) {
 }
 
 // TestConformance runs the built binary through the go-plugin client, with
-// the fake trusted through SSL_CERT_FILE as a user with a private CA would.
+// the emulator's CA trusted through SSL_CERT_FILE as a user with a private CA would.
 func TestConformance(t *testing.T) {
 	f := newIdP(t)
 	dir := t.TempDir()
 	good, expired := filepath.Join(dir, "good"), filepath.Join(dir, "expired")
-	writeFile(t, good, "federated-token")
-	writeFile(t, expired, expiredAssertion)
+	writeFile(t, good, f.token(t, podSubject, time.Now()))
+	writeFile(t, expired, f.token(t, podSubject, time.Now().Add(-2*time.Hour)))
 	providertest.Run(t, binary, providertest.Options{
 		Request: request(f, good),
-		Env:     []string{"SSL_CERT_FILE=" + f.certFile(t)},
+		Env:     []string{"SSL_CERT_FILE=" + emutest.CertFile(t, f.Emulator)},
 		Cases: []providertest.Case{
 			{Name: "token file", Request: request(f, good), Check: func(t *testing.T, _ *providertest.Provider, r providertest.Result) {
 				if r.Err != nil || r.Token.AccessToken == "" || r.Token.TokenType != "Bearer" || len(r.Events) != 0 {

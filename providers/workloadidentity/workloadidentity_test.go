@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
 const (
-	serverID = "6dae42f8-4368-4678-94ff-3960e28e3630"
-	tenantID = "tenant1"
+	serverID = entraemu.AKSServerID
+	tenantID = entraemu.DefaultTenantID
 	clientID = "5a3c9f6e-2d41-4b8a-9e07-3f1c2b4d5e6f"
 )
 
@@ -27,7 +29,7 @@ func request(f *idp, tokenFile string) *sdk.Request {
 		ServerID:                 serverID,
 		Scopes:                   []string{serverID + "/.default"},
 		Resource:                 serverID,
-		AuthorityHost:            f.authorityHost,
+		AuthorityHost:            f.URL(),
 		DisableInstanceDiscovery: true,
 		Credentials:              sdk.Credentials{FederatedTokenFile: tokenFile},
 	}
@@ -37,7 +39,7 @@ func getToken(t *testing.T, f *idp, req *sdk.Request) (*sdk.Token, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return provider{httpClient: f.Client()}.GetToken(ctx, req, nil)
+	return provider{httpClient: emutest.HTTPClient(f.Emulator)}.GetToken(ctx, req, nil)
 }
 
 // jobVariablesInEnv sets the GitHub Actions variables in the provider's
@@ -54,31 +56,31 @@ func TestTokenFile(t *testing.T) {
 	jobVariablesInEnv(t)
 	f := newIdP(t)
 	file := filepath.Join(t.TempDir(), "azure-identity-token")
-	writeFile(t, file, "federated-token-1\n")
+	writeFile(t, file, f.token(t, podSubject, time.Now())+"\n")
 	req := request(f, file)
 
 	tok, err := getToken(t, f, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok.TokenType != "Bearer" || tok.AccessToken != "at-1" || tok.Account != clientID || time.Until(tok.ExpiresAt) < 50*time.Minute {
-		t.Errorf("token = %v (%s)", tok, tok.AccessToken)
+	if tok.TokenType != "Bearer" || tok.AccessToken == "" || tok.Account != clientID || time.Until(tok.ExpiresAt) < 50*time.Minute {
+		t.Errorf("token = %v", tok)
 	}
-	form := f.forms()[0]
-	if form.Get("client_id") != clientID || !slices.Contains(strings.Fields(form.Get("scope")), serverID+"/.default") {
-		t.Errorf("token request = %v", form)
+	r := f.tokenRequests()[0]
+	if r.ClientID != clientID || r.GrantType != "client_credentials" || !slices.Contains(strings.Fields(r.Scope), serverID+"/.default") {
+		t.Errorf("token request = %+v", r)
 	}
 
-	writeFile(t, file, "federated-token-2")
-	tok, err = getToken(t, f, req)
+	writeFile(t, file, f.token(t, rotatedSubject, time.Now()))
+	next, err := getToken(t, f, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok.AccessToken != "at-2" {
-		t.Errorf("second token = %s, want a new one", tok.AccessToken)
+	if next.AccessToken == tok.AccessToken {
+		t.Error("second token is the first one, want a new one")
 	}
-	if got, want := f.assertions(), []string{"federated-token-1", "federated-token-2"}; !slices.Equal(got, want) {
-		t.Errorf("assertions sent = %q, want %q", got, want)
+	if got, want := f.assertions(), []string{podSubject, rotatedSubject}; !slices.Equal(got, want) {
+		t.Errorf("assertions sent for subjects %q, want %q", got, want)
 	}
 }
 
@@ -88,7 +90,7 @@ func TestInvalidSettings(t *testing.T) {
 	f := newIdP(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "token")
-	writeFile(t, file, "federated-token")
+	writeFile(t, file, f.token(t, podSubject, time.Now()))
 	empty := filepath.Join(dir, "empty")
 	writeFile(t, empty, "\n")
 	tests := []struct {
@@ -133,9 +135,9 @@ func TestEntraRefusals(t *testing.T) {
 		aadsts          int64
 		want            []string
 	}{
-		{"expired", expiredAssertion, sdk.CodeExpired, 700024,
+		{"expired", f.token(t, podSubject, time.Now().Add(-2*time.Hour)), sdk.CodeExpired, 700024,
 			[]string{"AADSTS700024: Client assertion is not within its valid time range.", "federated token file " + file, "must be refreshed"}},
-		{"no federation record", strangerAssertion, sdk.CodeInvalidClient, 700213,
+		{"no federation record", f.token(t, strangerSubject, time.Now()), sdk.CodeInvalidClient, 700213,
 			[]string{"AADSTS700213", "federated token file " + file, "federated identity credential", "api://AzureADTokenExchange"}},
 	}
 	for _, tt := range tests {
@@ -161,27 +163,27 @@ func TestGitHubActions(t *testing.T) {
 		name   string
 		path   string // of the job's OIDC endpoint (ACTIONS_ID_TOKEN_REQUEST_URL)
 		status int
-		value  string
+		empty  bool   // the reply holds no token
 		query  string // expected raw query
 		code   sdk.ErrorCode
 		want   string
 	}{
-		{name: "url with query", path: "/actions/idtoken?api-version=2.0", value: "gh-1",
+		{name: "url with query", path: "/actions/idtoken?api-version=2.0",
 			query: "api-version=2.0&audience=api%3A%2F%2FAzureADTokenExchange"},
-		{name: "url without query", path: "/actions/idtoken", value: "gh-2",
+		{name: "url without query", path: "/actions/idtoken",
 			query: "audience=api%3A%2F%2FAzureADTokenExchange"},
 		{name: "no id-token permission", path: "/actions/idtoken?api-version=2.0", status: 403,
 			code: sdk.CodeUnspecified, want: "GitHub Actions refused the OIDC token request with HTTP 403: check that the workflow grants `permissions: id-token: write`"},
 		{name: "runner service down", path: "/actions/idtoken", status: 503, code: sdk.CodeUnavailable, want: "HTTP 503"},
-		{name: "reply without token", path: "/actions/idtoken", value: "",
+		{name: "reply without token", path: "/actions/idtoken", empty: true,
 			code: sdk.CodeUnspecified, want: `GitHub Actions OIDC token reply holds no token (JSON field "value")`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newIdP(t)
-			f.actionsStatus, f.actionsValue = tt.status, tt.value
+			f.actionsStatus, f.actionsEmpty = tt.status, tt.empty
 			req := request(f, "")
-			req.Credentials.OIDCRequestURL = f.URL + tt.path
+			req.Credentials.OIDCRequestURL = f.actions.URL + tt.path
 			req.Credentials.OIDCRequestToken = "runtime-bearer-token"
 			tok, err := getToken(t, f, req)
 			calls := f.oidcRequests()
@@ -204,8 +206,8 @@ func TestGitHubActions(t *testing.T) {
 			if r.URL.RawQuery != tt.query || r.Header.Get("Authorization") != "bearer runtime-bearer-token" || r.Header.Get("Accept") != "application/json; api-version=2.0" {
 				t.Errorf("OIDC request: query %q, headers %v", r.URL.RawQuery, r.Header)
 			}
-			if got := f.assertions(); !slices.Equal(got, []string{tt.value}) || tok.AccessToken != "at-1" {
-				t.Errorf("assertions sent = %q, token %q", got, tok.AccessToken)
+			if got := f.assertions(); !slices.Equal(got, []string{actionsSubject}) || tok.AccessToken == "" {
+				t.Errorf("assertions sent for subjects %q, token %v", got, tok)
 			}
 		})
 	}

@@ -15,7 +15,14 @@ import (
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-var testBinary string
+// testBinary is the well-behaved test provider, which also calls the
+// authority host (for the kit's timeout and cancel checks); binaryFor names
+// the others.
+var testBinary, binDir string
+
+// binaryFor is the test provider installed as the login mode fault, which
+// selects its misbehaviour.
+func binaryFor(fault string) string { return filepath.Join(binDir, "kubelogin-provider-"+fault) }
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "providertest")
@@ -23,15 +30,30 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	testBinary = filepath.Join(dir, "testprovider")
-	out, err := exec.Command("go", "build", "-o", testBinary, "./internal/testprovider").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build test provider: %v\n%s", err, out)
+	binDir = dir
+	if err := install(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
 		os.Exit(1)
 	}
+	testBinary = binaryFor("network")
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// install builds the test provider once and links it under each name.
+func install() error {
+	bin := filepath.Join(binDir, "testprovider")
+	if out, err := exec.Command("go", "build", "-o", bin, "./internal/testprovider").CombinedOutput(); err != nil {
+		return fmt.Errorf("build test provider: %v\n%s", err, out)
+	}
+	for _, mode := range []string{"network", "tokenstdout", "rawstderr", "leaksecret", "ignorectx", "badsemver", "badspec", "acceptsincomplete", "noexpiry"} {
+		if err := os.Link(bin, binaryFor(mode)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var request = sdk.Request{LoginMode: "test", TenantID: "t", ClientID: "c", Credentials: sdk.Credentials{ClientSecret: "hunter2-secret"}}
@@ -54,7 +76,7 @@ func TestRunPassesAGoodProvider(t *testing.T) {
 // session runs one request against the test provider with fault set and
 // returns the output problems the kit finds.
 func session(t *testing.T, fault string) []error {
-	p := Start(t, testBinary, 0, "TESTPROVIDER_FAULT="+fault)
+	p := Start(t, binaryFor(fault), 0)
 	r := p.GetToken(context.Background(), &request)
 	if err := p.Kill(); err != nil {
 		t.Errorf("kill: %v", err)
@@ -64,9 +86,9 @@ func session(t *testing.T, fault string) []error {
 
 func TestDetectsOutputFaults(t *testing.T) {
 	for fault, want := range map[string]string{
-		"stdout":      "wrote to stdout after the handshake",
-		"raw-stderr":  "neither hclog JSON nor a [LEVEL] line",
-		"leak-secret": "a secret from the request appears in the error of request 1",
+		"tokenstdout": "wrote to stdout after the handshake",
+		"rawstderr":   "neither hclog JSON nor a [LEVEL] line",
+		"leaksecret":  "a secret from the request appears in the error of request 1",
 	} {
 		t.Run(fault, func(t *testing.T) {
 			errs := session(t, fault)
@@ -75,13 +97,13 @@ func TestDetectsOutputFaults(t *testing.T) {
 			}
 		})
 	}
-	if errs := session(t, ""); len(errs) != 0 {
+	if errs := session(t, "network"); len(errs) != 0 {
 		t.Errorf("a good provider was faulted: %v", errs)
 	}
 }
 
 func TestDetectsIgnoredTimeout(t *testing.T) {
-	p := Start(t, testBinary, 0, "TESTPROVIDER_FAULT=ignore-ctx")
+	p := Start(t, binaryFor("ignorectx"), 0)
 	_, err := checkTimeout(t, p, request, time.Second)
 	if err == nil || !strings.Contains(err.Error(), "took") {
 		t.Errorf("err = %v, want a complaint about the time taken", err)
@@ -89,7 +111,7 @@ func TestDetectsIgnoredTimeout(t *testing.T) {
 }
 
 func TestDetectsBadDescribe(t *testing.T) {
-	p := Start(t, testBinary, 0, "TESTPROVIDER_FAULT=bad-version")
+	p := Start(t, binaryFor("badsemver"), 0)
 	info, err := p.Describe(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +145,7 @@ func TestKillLeavesNothing(t *testing.T) {
 }
 
 func TestDetectsBadSpec(t *testing.T) {
-	p := Start(t, testBinary, 0, "TESTPROVIDER_FAULT=bad-spec")
+	p := Start(t, binaryFor("badspec"), 0)
 	info, err := p.Describe(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +201,7 @@ func TestOmissions(t *testing.T) {
 }
 
 func TestDetectsAcceptedIncompleteRequest(t *testing.T) {
-	p := Start(t, testBinary, 0, "TESTPROVIDER_FAULT=accepts-incomplete")
+	p := Start(t, binaryFor("acceptsincomplete"), 0)
 	info, err := p.Describe(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +215,7 @@ func TestDetectsAcceptedIncompleteRequest(t *testing.T) {
 }
 
 func TestDetectsOpaqueTokenWithoutExpiry(t *testing.T) {
-	p := Start(t, testBinary, 0, "TESTPROVIDER_FAULT=no-expiry")
+	p := Start(t, binaryFor("noexpiry"), 0)
 	info, err := p.Describe(context.Background())
 	if err != nil {
 		t.Fatal(err)

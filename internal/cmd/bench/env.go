@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // The service principal the children sign in as; any registered id works.
@@ -18,7 +18,7 @@ const (
 // a scratch directory for the children's homes and caches.
 type env struct {
 	bin    string // directory holding kubelogin and its providers
-	em     *entra.Emulator
+	em     *entraemu.Emulator
 	dir    string
 	caFile string
 	home   string
@@ -33,13 +33,13 @@ func newEnv(bin string) (*env, error) {
 			return nil, fmt.Errorf("binary missing (run make build): %w", err)
 		}
 	}
-	em, err := entra.New(entra.Options{})
+	em, err := entraemu.New(entraemu.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("creating emulator: %w", err)
 	}
 	// The emulator only grants scopes of registered apps, so the server id is a client too.
-	em.AddClient(entra.Client{ID: entra.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
-	em.AddClient(entra.Client{ID: spnClientID, Name: "bench-spn", Secret: spnSecret})
+	em.AddClient(entraemu.Client{ID: entraemu.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
+	em.AddClient(entraemu.Client{ID: spnClientID, Name: "bench-spn", Secret: spnSecret})
 	if err := em.Start(); err != nil {
 		return nil, fmt.Errorf("starting emulator: %w", err)
 	}
@@ -78,8 +78,8 @@ func (e *env) freshCacheDir() string {
 func (e *env) getToken(cacheDir string, extraEnv ...string) spec {
 	return spec{
 		path: filepath.Join(e.bin, "kubelogin"),
-		args: []string{"get-token", "--login", "spn", "--server-id", entra.AKSServerID,
-			"--tenant-id", entra.DefaultTenantID, "--authority-host", e.em.URL(), "--disable-instance-discovery"},
+		args: []string{"get-token", "--login", "spn", "--server-id", entraemu.AKSServerID,
+			"--tenant-id", entraemu.DefaultTenantID, "--authority-host", e.em.URL(), "--disable-instance-discovery"},
 		env: append(e.childEnv(cacheDir), extraEnv...),
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/internal/kubeapi"
 	"github.com/kubelogin-dev/kubelogin/internal/testca"
 )
@@ -94,8 +94,8 @@ type ManagedIdentity struct {
 }
 
 type environment struct {
-	em        *entra.Emulator
-	proxy     *entra.Proxy
+	em        *entraemu.Emulator
+	proxy     *entraemu.Proxy
 	api       *kubeapi.Server
 	state     State
 	statePath string
@@ -115,7 +115,7 @@ func start(cfg config) (*environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	em, err := entra.New(entra.Options{
+	em, err := entraemu.New(entraemu.Options{
 		CA: ca, Addr: cfg.entraAddr, ExtraDNSNames: cfg.extraDNSNames,
 		AccessTokenLifetime: cfg.tokenLifetime, RefreshTokenLifetime: cfg.refreshTokenLifetime,
 		AutoApproveDeviceCodeAfter: cfg.autoApproveAfter, AutoLogin: cfg.autoLogin,
@@ -125,8 +125,8 @@ func start(cfg config) (*environment, error) {
 	}
 	s := State{
 		PID: os.Getpid(), CAFile: filepath.Join(dir, "ca.pem"), Kubeconfig: filepath.Join(dir, "kubeconfig"),
-		TenantID: entra.DefaultTenantID, TenantDomain: entra.DefaultTenantDomain,
-		ServerID: entra.AKSServerID, ClientID: entra.AKSClientID,
+		TenantID: entraemu.DefaultTenantID, TenantDomain: entraemu.DefaultTenantDomain,
+		ServerID: entraemu.AKSServerID, ClientID: entraemu.AKSClientID,
 	}
 	if err := register(em, dir, &s); err != nil {
 		return nil, err
@@ -136,20 +136,20 @@ func start(cfg config) (*environment, error) {
 	}
 	audiences := cfg.audiences
 	if len(audiences) == 0 {
-		audiences = []string{entra.AKSServerID}
+		audiences = []string{entraemu.AKSServerID}
 	}
-	proxy, err := em.StartProxy(entra.ProxyOptions{Addr: cfg.proxyAddr})
+	proxy, err := em.StartProxy(entraemu.ProxyOptions{Addr: cfg.proxyAddr})
 	if err != nil {
 		_ = em.Close()
 		return nil, err
 	}
 	// Tokens name the host the client called: the emulator's own URL, or a cloud host through the proxy.
-	issuers := []string{em.IssuerV2(entra.DefaultTenantID), em.IssuerV1(entra.DefaultTenantID)}
-	for _, host := range entra.CloudHosts {
-		issuers = append(issuers, "https://"+host+"/"+entra.DefaultTenantID+"/v2.0")
+	issuers := []string{em.IssuerV2(entraemu.DefaultTenantID), em.IssuerV1(entraemu.DefaultTenantID)}
+	for _, host := range entraemu.CloudHosts {
+		issuers = append(issuers, "https://"+host+"/"+entraemu.DefaultTenantID+"/v2.0")
 	}
 	api, err := kubeapi.New(kubeapi.Config{
-		CA: ca, Addr: cfg.kubeAPIAddr, Audiences: audiences, JWKSURL: em.JWKSURL(entra.DefaultTenantID),
+		CA: ca, Addr: cfg.kubeAPIAddr, Audiences: audiences, JWKSURL: em.JWKSURL(entraemu.DefaultTenantID),
 		Issuers: issuers, Now: em.Now,
 	})
 	if err == nil {
@@ -179,24 +179,24 @@ func start(cfg config) (*environment, error) {
 }
 
 // register adds the test identities and writes their credential files into dir.
-func register(em *entra.Emulator, dir string, s *State) error {
-	em.AddClient(entra.Client{ID: entra.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
-	em.AddClient(entra.Client{ID: entra.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
-	em.AddClient(entra.Client{ID: entra.AzureCLIClientID, Name: "Microsoft Azure CLI", Public: true})
+func register(em *entraemu.Emulator, dir string, s *State) error {
+	em.AddClient(entraemu.Client{ID: entraemu.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
+	em.AddClient(entraemu.Client{ID: entraemu.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
+	em.AddClient(entraemu.Client{ID: entraemu.AzureCLIClientID, Name: "Microsoft Azure CLI", Public: true})
 
 	password := secret()
-	u := em.AddUser(entra.User{UPN: entra.DefaultUserUPN, Name: "Alice Tester", Password: password})
+	u := em.AddUser(entraemu.User{UPN: entraemu.DefaultUserUPN, Name: "Alice Tester", Password: password})
 	s.User = UserState{UPN: u.UPN, Password: password, ObjectID: u.OID}
 
 	clientSecret := secret()
-	sp := em.AddClient(entra.Client{ID: servicePrincipalID, Name: "kubelogin-testenv-spn", Secret: clientSecret})
+	sp := em.AddClient(entraemu.Client{ID: servicePrincipalID, Name: "kubelogin-testenv-spn", Secret: clientSecret})
 	s.ServicePrincipal = ServicePrincipal{ClientID: servicePrincipalID, ClientSecret: clientSecret, ObjectID: sp.ObjectID}
 
 	cert, key, err := testca.SelfSignedRSA("kubelogin-testenv-cert")
 	if err != nil {
 		return err
 	}
-	em.AddClient(entra.Client{ID: certificatePrincipalID, Name: "kubelogin-testenv-cert", Certificate: cert})
+	em.AddClient(entraemu.Client{ID: certificatePrincipalID, Name: "kubelogin-testenv-cert", Certificate: cert})
 	pemData, err := testca.CertAndKeyPEM(cert, key)
 	if err != nil {
 		return err
@@ -211,11 +211,11 @@ func register(em *entra.Emulator, dir string, s *State) error {
 		PFXFile: filepath.Join(dir, "spn-cert.pfx"), PFXPassword: pfxPassword,
 	}
 
-	issuer, err := entra.NewFederatedIssuer(federatedIssuerURL)
+	issuer, err := entraemu.NewFederatedIssuer(federatedIssuerURL)
 	if err != nil {
 		return err
 	}
-	em.AddClient(entra.Client{ID: workloadIdentityID, Name: "kubelogin-testenv-wi", FederatedCredentials: []entra.FederatedCredential{issuer.Credential(federatedSubject)}})
+	em.AddClient(entraemu.Client{ID: workloadIdentityID, Name: "kubelogin-testenv-wi", FederatedCredentials: []entraemu.FederatedCredential{issuer.Credential(federatedSubject)}})
 	now := time.Now()
 	fresh, err := issuer.Token(federatedSubject, now.Add(-time.Minute), now.Add(7*24*time.Hour))
 	if err != nil {
@@ -230,8 +230,8 @@ func register(em *entra.Emulator, dir string, s *State) error {
 		ExpiredFederatedTokenFile: filepath.Join(dir, "federated-token-expired"), Issuer: federatedIssuerURL, Subject: federatedSubject,
 	}
 
-	em.AddManagedIdentity(entra.ManagedIdentity{ClientID: systemIdentityID, SystemAssigned: true})
-	em.AddManagedIdentity(entra.ManagedIdentity{ClientID: userIdentityID, ResourceID: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/kubelogin-testenv/providers/Microsoft.ManagedIdentity/userAssignedIdentities/kubelogin"})
+	em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: systemIdentityID, SystemAssigned: true})
+	em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: userIdentityID, ResourceID: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/kubelogin-testenv/providers/Microsoft.ManagedIdentity/userAssignedIdentities/kubelogin"})
 	s.ManagedIdentity = ManagedIdentity{SystemAssignedClientID: systemIdentityID, UserAssignedClientID: userIdentityID, IdentityHeader: em.IdentityHeader()}
 
 	for path, data := range map[string][]byte{

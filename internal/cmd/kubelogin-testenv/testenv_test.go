@@ -19,7 +19,7 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 	"software.sslmate.com/src/go-pkcs12"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/internal/testca"
 )
 
@@ -173,7 +173,7 @@ func TestBinary(t *testing.T) {
 		}
 	})
 
-	remote := &entra.Remote{URL: s.AuthorityHost, HTTPClient: client}
+	remote := &entraemu.Remote{URL: s.AuthorityHost, HTTPClient: client}
 	if n, err := remote.Count(ctx, "password"); err != nil || n != 1 {
 		t.Errorf("remote Count(password) = %d, %v", n, err)
 	}

@@ -2,7 +2,7 @@
 // it, and when a provider asks kubelogin to open a sign-in page, the host
 // runs `testbrowser URL`. Like a real browser launcher it returns at once;
 // a copy of itself started in the background then signs in at the Entra ID
-// emulator the way a person would (entra.Browser: the login form, then the
+// emulator the way a person would (entraemu.Browser: the login form, then the
 // form_post back to MSAL's loopback redirect).
 //
 // Environment:
@@ -23,7 +23,7 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/internal/testca"
 )
 
@@ -83,7 +83,7 @@ func signIn(url string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), signInTimeout)
 	defer cancel()
-	b := &entra.Browser{HTTPClient: client, Username: os.Getenv("TESTBROWSER_USER"), Password: os.Getenv("TESTBROWSER_PASSWORD")}
+	b := &entraemu.Browser{HTTPClient: client, Username: os.Getenv("TESTBROWSER_USER"), Password: os.Getenv("TESTBROWSER_PASSWORD")}
 	return b.Open(ctx, url)
 }
 

@@ -11,18 +11,18 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // TestSignsInForMSAL runs the built program as MSAL's browser against the
 // emulator's login form, as the host would run it from $BROWSER.
 func TestSignsInForMSAL(t *testing.T) {
-	const bob = "bob@" + entra.DefaultTenantDomain
+	const bob = "bob@" + entraemu.DefaultTenantDomain
 	tests := []struct {
 		name, user, password string
 		wantUPN, wantLog     string
 	}{
-		{name: "default user", wantUPN: entra.DefaultUserUPN, wantLog: "signed in"},
+		{name: "default user", wantUPN: entraemu.DefaultUserUPN, wantLog: "signed in"},
 		{name: "named user", user: bob, password: "pw", wantUPN: bob, wantLog: "signed in"},
 		{name: "wrong password", user: bob, password: "nope", wantLog: "error: browser: sign-in failed: Your account or password is incorrect."},
 	}
@@ -31,13 +31,13 @@ func TestSignsInForMSAL(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	em, err := entra.New(entra.Options{})
+	em, err := entraemu.New(entraemu.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	em.AddClient(entra.Client{ID: entra.AKSServerID})
-	em.AddClient(entra.Client{ID: entra.AKSClientID, Public: true})
-	em.AddUser(entra.User{UPN: bob, Password: "pw"})
+	em.AddClient(entraemu.Client{ID: entraemu.AKSServerID})
+	em.AddClient(entraemu.Client{ID: entraemu.AKSClientID, Public: true})
+	em.AddUser(entraemu.User{UPN: bob, Password: "pw"})
 	if err := em.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestSignsInForMSAL(t *testing.T) {
 	if err := em.CA().WriteFile(caFile); err != nil {
 		t.Fatal(err)
 	}
-	app, err := public.New(entra.AKSClientID, public.WithAuthority(em.Authority(entra.DefaultTenantID)),
+	app, err := public.New(entraemu.AKSClientID, public.WithAuthority(em.Authority(entraemu.DefaultTenantID)),
 		public.WithInstanceDiscovery(false), public.WithHTTPClient(em.CA().HTTPClient()))
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestSignsInForMSAL(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			res, err := app.AcquireTokenInteractive(ctx, []string{entra.AKSServerID + "/.default"}, public.WithOpenURL(open))
+			res, err := app.AcquireTokenInteractive(ctx, []string{entraemu.AKSServerID + "/.default"}, public.WithOpenURL(open))
 			if tt.wantUPN != "" && (err != nil || res.Account.PreferredUsername != tt.wantUPN) {
 				t.Fatalf("signed in as %q, %v; want %s", res.Account.PreferredUsername, err, tt.wantUPN)
 			}

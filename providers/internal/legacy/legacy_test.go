@@ -13,34 +13,47 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/providers/internal/fakeentra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu/emutest"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-const secret = "s3cr3t-value-never-logged"
+const (
+	secret = "s3cr3t-value-never-logged"
+	appID  = "4b1f6c2e-8d3a-4e7b-9c05-2a6f1d3e5b7c"
+)
 
-func client(f *fakeentra.Server) *Client {
-	return &Client{HTTP: f.Client(), Authority: f.URL + "/tenant1", ClientID: "app1", Resource: "6dae42f8-4368-4678-94ff-3960e28e3630"}
+// tokenPath is the v1 token endpoint the legacy client calls.
+var tokenPath = "/" + entraemu.DefaultTenantID + "/oauth2/token"
+
+// newEmulator starts an emulator where app is registered as appID.
+func newEmulator(t *testing.T, app entraemu.Client) *entraemu.Emulator {
+	app.ID = appID
+	return emutest.Start(t, entraemu.Options{}, func(em *entraemu.Emulator) { em.AddClient(app) })
+}
+
+func client(em *entraemu.Emulator) *Client {
+	return &Client{HTTP: emutest.HTTPClient(em), Authority: em.URL() + entraemu.DefaultTenantID, ClientID: appID, Resource: entraemu.AKSServerID}
 }
 
 func TestClientCredentialsSecret(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{ClientSecret: secret})
-	tok, err := client(f).ClientCredentials(context.Background(), Secret(secret))
+	em := newEmulator(t, entraemu.Client{Secret: secret})
+	tok, err := client(em).ClientCredentials(context.Background(), Secret(secret))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tok.AccessToken == "" || tok.TokenType != "Bearer" || time.Until(tok.ExpiresAt) < 50*time.Minute {
 		t.Errorf("token = %+v", tok)
 	}
-	r := f.Requests()[0]
-	if r.Path != "/tenant1/oauth2/token" || r.Form.Get("resource") != "6dae42f8-4368-4678-94ff-3960e28e3630" || r.Form.Get("client_id") != "app1" {
-		t.Errorf("request = %s resource %q client %q", r.Path, r.Form.Get("resource"), r.Form.Get("client_id"))
+	r := em.Requests()[0]
+	if r.Path != tokenPath || r.Resource != entraemu.AKSServerID || r.ClientID != appID || r.Credential != "secret" {
+		t.Errorf("request = %s resource %q client %q credential %q", r.Path, r.Resource, r.ClientID, r.Credential)
 	}
 }
 
 func TestClientCredentialsWrongSecret(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{ClientSecret: "other"})
-	_, err := client(f).ClientCredentials(context.Background(), Secret(secret))
+	em := newEmulator(t, entraemu.Client{Secret: "other"})
+	_, err := client(em).ClientCredentials(context.Background(), Secret(secret))
 	e, ok := err.(*sdk.Error)
 	if !ok || e.Code != sdk.CodeInvalidClient || !slices.Contains(e.AADSTS, 7000215) {
 		t.Fatalf("err = %#v", err)
@@ -51,12 +64,15 @@ func TestClientCredentialsWrongSecret(t *testing.T) {
 }
 
 func TestClientCredentialsCertificate(t *testing.T) {
-	cert, key := fakeentra.NewCertificate(t, "spn", false)
-	f := fakeentra.New(t, fakeentra.Config{ClientCert: cert})
-	if _, err := client(f).ClientCredentials(context.Background(), Certificate{Cert: cert, Key: key.(*rsa.PrivateKey)}); err != nil {
+	cert, key, err := entraemu.NewClientCertificate("spn", false)
+	if err != nil {
 		t.Fatal(err)
 	}
-	hdr := f.Requests()[0].AssertionHeader
+	em := newEmulator(t, entraemu.Client{Certificate: cert})
+	if _, err := client(em).ClientCredentials(context.Background(), Certificate{Cert: cert, Key: key.(*rsa.PrivateKey)}); err != nil {
+		t.Fatal(err)
+	}
+	hdr := em.Requests()[0].AssertionHeader
 	thumb := sha1.Sum(cert.Raw)
 	if hdr["alg"] != "RS256" || hdr["x5t"] != base64.RawURLEncoding.EncodeToString(thumb[:]) {
 		t.Errorf("assertion header = %v", hdr)
@@ -64,23 +80,29 @@ func TestClientCredentialsCertificate(t *testing.T) {
 }
 
 func TestDeviceCodeRoundTrip(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{PendingPolls: 2})
-	c := client(f)
-	var waits []time.Duration
-	c.wait = func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	em := newEmulator(t, entraemu.Client{Public: true})
+	c := client(em)
 	ctx := context.Background()
 	dc, err := c.StartDeviceCode(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dc.UserCode == "" || dc.VerificationURL != "https://microsoft.com/devicelogin" || !strings.Contains(dc.Message, dc.UserCode) {
+	if dc.UserCode == "" || dc.VerificationURL != em.URL()+"devicelogin" || !strings.Contains(dc.Message, dc.UserCode) {
 		t.Errorf("device code = %+v", dc)
+	}
+	// The user signs in during the third wait: two polls find it pending.
+	var waits []time.Duration
+	c.wait = func(ctx context.Context, d time.Duration) error {
+		if waits = append(waits, d); len(waits) == 3 {
+			return em.ApproveDeviceCode(dc.UserCode)
+		}
+		return nil
 	}
 	tok, err := c.PollDeviceCode(ctx, dc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok.RefreshToken == "" || tok.Account != fakeentra.Username {
+	if tok.RefreshToken == "" || tok.Account != entraemu.DefaultUserUPN {
 		t.Errorf("token = %+v", tok)
 	}
 	if !slices.Equal(waits, []time.Duration{time.Second, time.Second, time.Second}) {
@@ -90,13 +112,14 @@ func TestDeviceCodeRoundTrip(t *testing.T) {
 	if err != nil || next.AccessToken == tok.AccessToken {
 		t.Fatalf("refresh = %+v, %v", next, err)
 	}
-	f.RevokeRefreshTokens()
+	em.RevokeRefreshTokens()
 	if _, err := c.Refresh(ctx, next.RefreshToken); sdk.CodeOf(err) != sdk.CodeInvalidGrant {
 		t.Fatalf("refresh with a revoked token: %v (%v)", err, sdk.CodeOf(err))
 	}
-	want := []string{"/tenant1/oauth2/devicecode", "/tenant1/oauth2/token device_code", "/tenant1/oauth2/token device_code",
-		"/tenant1/oauth2/token device_code", "/tenant1/oauth2/token refresh_token", "/tenant1/oauth2/token refresh_token"}
-	if got := f.Calls(); !slices.Equal(got, want) {
+	dcPath := "/" + entraemu.DefaultTenantID + "/oauth2/devicecode"
+	want := []string{dcPath, tokenPath + " device_code", tokenPath + " device_code",
+		tokenPath + " device_code", tokenPath + " refresh_token", tokenPath + " refresh_token"}
+	if got := emutest.Calls(em); !slices.Equal(got, want) {
 		t.Errorf("calls = %q\nwant %q", got, want)
 	}
 }
@@ -122,8 +145,7 @@ func TestPollSlowDownThenDecline(t *testing.T) {
 }
 
 func TestPollExpiredAndCancelled(t *testing.T) {
-	f := fakeentra.New(t, fakeentra.Config{PendingPolls: 100})
-	c := client(f)
+	c := client(newEmulator(t, entraemu.Client{Public: true}))
 	c.wait = func(context.Context, time.Duration) error { return nil }
 	_, err := c.PollDeviceCode(context.Background(), &DeviceCode{deviceCode: "d", interval: time.Second, ExpiresAt: time.Now().Add(-time.Second)})
 	if sdk.CodeOf(err) != sdk.CodeExpired {

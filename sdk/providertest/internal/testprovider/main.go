@@ -1,28 +1,64 @@
-// Command testprovider is a provider for providertest's own tests. With
-// TESTPROVIDER_FAULT set it breaks one rule of the contract, so the tests
-// can show that the kit catches it.
+// Command testprovider is a provider that breaks one rule of the contract
+// on purpose (or none), for the tests of the host (through e2e) and of
+// providertest itself. Its behaviour is the login mode in its file name,
+// kubelogin-provider-<mode>: the tests install one link per behaviour, so
+// that no setting is needed. The host's behaviours declare one spec: an
+// Entra ID token for a required server id, client and tenant ids, the
+// cloud and a login hint, legacy tokens, and no credential, so the host
+// must send them none. Behaviour dumpenv reports the names in its
+// environment; dumpcreds reports which request fields that carry
+// credentials or settings are non-empty (never their values).
+//
+// It lives under sdk/ so that the kit's tests need nothing outside sdk;
+// the host's tests build it by import path, which internal does not stop.
 package main
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"time"
+
+	"github.com/hashicorp/go-plugin"
 
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-var (
-	fault     = os.Getenv("TESTPROVIDER_FAULT")
-	rawStderr = os.Stderr // the process's stderr, before go-plugin redirects os.Stderr
-)
+// rawStderr is the process's stderr, before go-plugin redirects os.Stderr.
+var rawStderr = os.Stderr
 
-type provider struct{}
+// kitModes are the kit's behaviours: a provider of login mode "test", whose
+// spec requires a client, a tenant and a secret and returns opaque tokens,
+// which "network" implements well and each other behaviour breaks in one way. The
+// host's behaviours (fake, crash, hang, ...) return JWTs for the server ID.
+var kitModes = map[string]bool{
+	"network": true, "tokenstdout": true, "rawstderr": true, "leaksecret": true, "ignorectx": true,
+	"badsemver": true, "badspec": true, "acceptsincomplete": true, "noexpiry": true,
+}
 
-func (provider) Describe() sdk.Info {
+type provider struct{ mode string }
+
+func (p provider) Describe() sdk.Info {
+	if !kitModes[p.mode] {
+		return sdk.Info{Name: "testprovider-" + p.mode, Version: "0.0.1", Modes: []sdk.ModeSpec{{
+			LoginMode:   p.mode,
+			Description: "a test provider that " + p.mode + "s",
+			Settings: []sdk.SettingSpec{
+				sdk.Require(sdk.SettingServerID), sdk.Accept(sdk.SettingClientID), sdk.Accept(sdk.SettingTenantID),
+				sdk.Accept(sdk.SettingAuthorityHost), sdk.Accept(sdk.SettingEnvironment), sdk.Accept(sdk.SettingLoginHint),
+			},
+			Token:        sdk.TokenEntraID,
+			Capabilities: sdk.Capabilities{Legacy: true},
+		}}}
+	}
 	v := "1.2.3"
-	if fault == "bad-version" {
+	if p.mode == "badsemver" {
 		v = "latest"
 	}
 	spec := sdk.ModeSpec{
@@ -33,15 +69,120 @@ func (provider) Describe() sdk.Info {
 		CredentialRequired: true,
 		Token:              sdk.TokenOpaque,
 	}
-	if fault == "bad-spec" {
+	if p.mode == "badspec" {
 		spec.Token = sdk.TokenUnspecified
 	}
-	return sdk.Info{Name: "test", Version: v, Modes: []sdk.ModeSpec{spec}}
+	return sdk.Info{Name: "testprovider-" + p.mode, Version: v, Modes: []sdk.ModeSpec{spec}}
 }
 
-// validate refuses what the spec requires, unless the fault is to accept it.
-func validate(req *sdk.Request) error {
-	if fault == "accepts-incomplete" {
+func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
+	sdk.Logger().Debug("get token", "tenant", req.TenantID)
+	if kitModes[p.mode] {
+		return p.kitToken(ctx, req, ui)
+	}
+	markStarted()
+	switch p.mode {
+	case "crash":
+		panic("testprovider crashed on purpose")
+	case "hang":
+		select {}
+	case "badlog":
+		fmt.Fprintln(os.Stderr, `{"@message":1,"@level":"info","@timestamp":2}`)
+		fmt.Fprintln(os.Stderr, strings.Repeat("x", 100000))
+	case "fail":
+		return nil, &sdk.Error{Code: sdk.CodeInvalidClient, Message: "AADSTS7000215: Invalid client secret provided.", AADSTS: []int64{7000215}}
+	case "wrongaud":
+		return token("api://someone-else", time.Hour), nil
+	case "bigtoken": // 2 MiB: over the host's default message limit
+		t := token(strings.TrimSuffix(req.ServerID, "/"), time.Hour)
+		t.State = make([]byte, 2<<20)
+		return t, nil
+	case "dumpcreds":
+		if err := ui.Message("received: " + received(req)); err != nil {
+			return nil, err
+		}
+	case "dumpenv":
+		// The names only: values may be secrets.
+		var names []string
+		for _, kv := range os.Environ() {
+			name, _, _ := strings.Cut(kv, "=")
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		if err := ui.Message("environment: " + strings.Join(names, " ")); err != nil {
+			return nil, err
+		}
+	}
+	if err := ui.Message("testprovider says hello"); err != nil {
+		return nil, err
+	}
+	aud := strings.TrimSuffix(req.ServerID, "/")
+	if req.Legacy {
+		aud = "spn:" + aud
+	}
+	return token(aud, time.Hour), nil
+}
+
+// received names the credential and setting fields of req that are set.
+func received(req *sdk.Request) string {
+	c := req.Credentials
+	var names []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"client-secret", c.ClientSecret != ""},
+		{"client-certificate", c.ClientCertificatePath != ""},
+		{"client-certificate-password", c.ClientCertificatePassword != ""},
+		{"username", c.Username != ""},
+		{"password", c.Password != ""},
+		{"federated-token-file", c.FederatedTokenFile != ""},
+		{"identity-resource-id", c.IdentityResourceID != ""},
+		{"oidc-request-token", c.OIDCRequestToken != ""},
+		{"redirect-url", req.RedirectURL != ""},
+		{"extra", len(req.Extra) > 0},
+		{"client-id", req.ClientID != ""},
+		{"tenant-id", req.TenantID != ""},
+	} {
+		if f.set {
+			names = append(names, f.name)
+		}
+	}
+	return strings.Join(names, " ")
+}
+
+// kitToken is GetToken for the kit's modes.
+func (p provider) kitToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
+	if err := p.validate(req); err != nil {
+		return nil, err
+	}
+	switch p.mode {
+	case "tokenstdout":
+		fmt.Println("token: oops")
+	case "rawstderr":
+		fmt.Fprintln(rawStderr, "plain text on stderr")
+	case "leaksecret":
+		return nil, sdk.Errorf(sdk.CodeInvalidClient, "bad secret %s", req.Credentials.ClientSecret)
+	case "ignorectx":
+		time.Sleep(10 * time.Second)
+		return nil, sdk.Errorf(sdk.CodeUnavailable, "gave up")
+	}
+	if err := callAuthority(ctx, req.AuthorityHost); err != nil {
+		return nil, err
+	}
+	if err := ui.Message("hello"); err != nil {
+		return nil, err
+	}
+	tok := &sdk.Token{AccessToken: "at", ExpiresAt: time.Now().Add(time.Hour), TokenType: "Bearer"}
+	if p.mode == "noexpiry" {
+		tok.ExpiresAt = time.Time{}
+	}
+	return tok, nil
+}
+
+// validate refuses what the spec requires, unless the mode is to accept it.
+func (p provider) validate(req *sdk.Request) error {
+	if p.mode == "acceptsincomplete" {
 		return nil
 	}
 	switch {
@@ -55,44 +196,69 @@ func validate(req *sdk.Request) error {
 	return nil
 }
 
-func (provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
-	sdk.Logger().Debug("get token", "tenant", req.TenantID)
-	if err := validate(req); err != nil {
-		return nil, err
+// callAuthority makes one request to the authority host, when there is one,
+// so the kit can check that a provider waiting on the network honours
+// cancellation. Only the kit's modes call it: the host's tests never let a
+// provider reach a real cloud.
+func callAuthority(ctx context.Context, host string) error {
+	if host == "" {
+		return nil
 	}
-	switch fault {
-	case "stdout":
-		fmt.Println("token: oops")
-	case "raw-stderr":
-		fmt.Fprintln(rawStderr, "plain text on stderr")
-	case "leak-secret":
-		return nil, sdk.Errorf(sdk.CodeInvalidClient, "bad secret %s", req.Credentials.ClientSecret)
-	case "ignore-ctx":
-		time.Sleep(10 * time.Second)
-		return nil, sdk.Errorf(sdk.CodeUnavailable, "gave up")
+	r, err := http.NewRequestWithContext(ctx, http.MethodGet, host+"token", nil)
+	if err != nil {
+		return sdk.Errorf(sdk.CodeInvalidRequest, "authority host: %v", err)
 	}
-	if req.AuthorityHost != "" {
-		r, err := http.NewRequestWithContext(ctx, http.MethodGet, req.AuthorityHost+"token", nil)
-		if err != nil {
-			return nil, err
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		if ctx.Err() != nil {
+			return sdk.Errorf(sdk.CodeCancelled, "cancelled")
 		}
-		resp, err := http.DefaultClient.Do(r)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, sdk.Errorf(sdk.CodeCancelled, "cancelled")
-			}
-			return nil, sdk.Errorf(sdk.CodeUnavailable, "%v", err)
-		}
-		resp.Body.Close()
+		return sdk.Errorf(sdk.CodeUnavailable, "%v", err)
 	}
-	if err := ui.Message("hello"); err != nil {
-		return nil, err
-	}
-	tok := &sdk.Token{AccessToken: "at", ExpiresAt: time.Now().Add(time.Hour), TokenType: "Bearer"}
-	if fault == "no-expiry" {
-		tok.ExpiresAt = time.Time{}
-	}
-	return tok, nil
+	resp.Body.Close()
+	return nil
 }
 
-func main() { sdk.Serve(provider{}) }
+// markStarted leaves a file in $TMPDIR so the host's tests can tell the
+// provider ran.
+func markStarted() {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "testprovider-calls"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err == nil {
+		fmt.Fprintln(f, os.Getpid())
+		f.Close()
+	}
+}
+
+// token is an unsigned JWT for aud, enough for the host's audience check.
+func token(aud string, life time.Duration) *sdk.Token {
+	exp := time.Now().Add(life)
+	claims, _ := json.Marshal(map[string]any{"aud": aud, "exp": exp.Unix(), "iss": "testprovider"})
+	enc := base64.RawURLEncoding.EncodeToString
+	return &sdk.Token{
+		AccessToken: enc([]byte(`{"alg":"none"}`)) + "." + enc(claims) + ".sig",
+		ExpiresAt:   exp,
+		TokenType:   "Bearer",
+	}
+}
+
+func main() {
+	mode := strings.TrimPrefix(filepath.Base(os.Args[0]), "kubelogin-provider-")
+	p := provider{mode: mode}
+	switch mode {
+	case "stdout":
+		fmt.Println("hello from a provider that prints")
+	case "crashstart":
+		fmt.Fprintln(os.Stderr, "testprovider cannot start: missing configuration")
+		os.Exit(3)
+	case "badversion":
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig:  sdk.Handshake,
+			VersionedPlugins: map[int]plugin.PluginSet{99: sdk.PluginSets(p)[sdk.ProtocolVersion]},
+			GRPCServer:       plugin.DefaultGRPCServer,
+		})
+		return
+	case "slowstart":
+		time.Sleep(time.Hour)
+	}
+	sdk.Serve(p)
+}

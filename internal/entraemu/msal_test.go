@@ -1,4 +1,4 @@
-package entra_test
+package entraemu_test
 
 import (
 	"context"
@@ -21,13 +21,13 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/managedidentity"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 	"github.com/kubelogin-dev/kubelogin/internal/testca"
 )
 
-var serverScope = []string{entra.AKSServerID + "/.default"}
+var serverScope = []string{entraemu.AKSServerID + "/.default"}
 
-func confidentialClient(t *testing.T, em *entra.Emulator, tenant, clientID string, cred confidential.Credential) confidential.Client {
+func confidentialClient(t *testing.T, em *entraemu.Emulator, tenant, clientID string, cred confidential.Credential) confidential.Client {
 	t.Helper()
 	c, err := confidential.New(em.Authority(tenant), clientID, cred,
 		confidential.WithHTTPClient(em.CA().HTTPClient()), confidential.WithInstanceDiscovery(false))
@@ -37,9 +37,9 @@ func confidentialClient(t *testing.T, em *entra.Emulator, tenant, clientID strin
 	return c
 }
 
-func publicClient(t *testing.T, em *entra.Emulator) public.Client {
+func publicClient(t *testing.T, em *entraemu.Emulator) public.Client {
 	t.Helper()
-	c, err := public.New(entra.AKSClientID, public.WithAuthority(em.Authority(entra.DefaultTenantID)),
+	c, err := public.New(entraemu.AKSClientID, public.WithAuthority(em.Authority(entraemu.DefaultTenantID)),
 		public.WithHTTPClient(em.CA().HTTPClient()), public.WithInstanceDiscovery(false))
 	if err != nil {
 		t.Fatal(err)
@@ -48,14 +48,14 @@ func publicClient(t *testing.T, em *entra.Emulator) public.Client {
 }
 
 func TestMSALConfidentialClientSecret(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	tests := []struct {
 		name, tenant, clientID, secret, wantErr string
 	}{
-		{name: "valid", tenant: entra.DefaultTenantID, clientID: spnClientID, secret: testSecret},
-		{name: "tenant by domain", tenant: entra.DefaultTenantDomain, clientID: spnClientID, secret: testSecret},
-		{name: "wrong secret", tenant: entra.DefaultTenantID, clientID: spnClientID, secret: "nope", wantErr: "AADSTS7000215"},
-		{name: "unknown client", tenant: entra.DefaultTenantID, clientID: "0b9e0c5e-0000-4000-8000-000000000001", secret: testSecret, wantErr: "AADSTS700016"},
+		{name: "valid", tenant: entraemu.DefaultTenantID, clientID: spnClientID, secret: testSecret},
+		{name: "tenant by domain", tenant: entraemu.DefaultTenantDomain, clientID: spnClientID, secret: testSecret},
+		{name: "wrong secret", tenant: entraemu.DefaultTenantID, clientID: spnClientID, secret: "nope", wantErr: "AADSTS7000215"},
+		{name: "unknown client", tenant: entraemu.DefaultTenantID, clientID: "0b9e0c5e-0000-4000-8000-000000000001", secret: testSecret, wantErr: "AADSTS700016"},
 		{name: "unknown tenant", tenant: "0b9e0c5e-0000-4000-8000-000000000002", clientID: spnClientID, secret: testSecret, wantErr: "AADSTS90002"},
 	}
 	for _, tc := range tests {
@@ -76,7 +76,7 @@ func TestMSALConfidentialClientSecret(t *testing.T) {
 			}
 			c := claims(t, res.AccessToken)
 			want := map[string]any{
-				"aud": entra.AKSServerID, "iss": em.IssuerV2(entra.DefaultTenantID), "tid": entra.DefaultTenantID,
+				"aud": entraemu.AKSServerID, "iss": em.IssuerV2(entraemu.DefaultTenantID), "tid": entraemu.DefaultTenantID,
 				"azp": spnClientID, "azpacr": "1", "idtyp": "app", "ver": "2.0",
 			}
 			for k, v := range want {
@@ -89,7 +89,7 @@ func TestMSALConfidentialClientSecret(t *testing.T) {
 }
 
 func TestMSALCertificateCredential(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	cert, key, err := testca.SelfSignedRSA("spn-cert")
 	if err != nil {
 		t.Fatal(err)
@@ -99,13 +99,13 @@ func TestMSALCertificateCredential(t *testing.T) {
 		t.Fatal(err)
 	}
 	const certClient = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
-	em.AddClient(entra.Client{ID: certClient, Certificate: cert})
+	em.AddClient(entraemu.Client{ID: certClient, Certificate: cert})
 
 	good, err := confidential.NewCredFromCert([]*x509.Certificate{cert}, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := confidentialClient(t, em, entra.DefaultTenantID, certClient, good).AcquireTokenByCredential(ctx(t), serverScope)
+	res, err := confidentialClient(t, em, entraemu.DefaultTenantID, certClient, good).AcquireTokenByCredential(ctx(t), serverScope)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,21 +117,21 @@ func TestMSALCertificateCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = confidentialClient(t, em, entra.DefaultTenantID, certClient, bad).AcquireTokenByCredential(ctx(t), serverScope)
+	_, err = confidentialClient(t, em, entraemu.DefaultTenantID, certClient, bad).AcquireTokenByCredential(ctx(t), serverScope)
 	if err == nil || !strings.Contains(err.Error(), "AADSTS700027") {
 		t.Fatalf("error = %v, want AADSTS700027", err)
 	}
 }
 
 func TestMSALWorkloadIdentity(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
-	issuer, err := entra.NewFederatedIssuer("https://oidc.example.test/cluster")
+	em := newEmulator(t, entraemu.Options{})
+	issuer, err := entraemu.NewFederatedIssuer("https://oidc.example.test/cluster")
 	if err != nil {
 		t.Fatal(err)
 	}
 	const wiClient = "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7"
 	const subject = "system:serviceaccount:default:workload"
-	em.AddClient(entra.Client{ID: wiClient, FederatedCredentials: []entra.FederatedCredential{issuer.Credential(subject)}})
+	em.AddClient(entraemu.Client{ID: wiClient, FederatedCredentials: []entraemu.FederatedCredential{issuer.Credential(subject)}})
 	now := time.Now()
 	tests := []struct {
 		name, subject string
@@ -151,7 +151,7 @@ func TestMSALWorkloadIdentity(t *testing.T) {
 			cred := confidential.NewCredFromAssertionCallback(func(context.Context, confidential.AssertionRequestOptions) (string, error) {
 				return token, nil
 			})
-			res, err := confidentialClient(t, em, entra.DefaultTenantID, wiClient, cred).AcquireTokenByCredential(ctx(t), serverScope)
+			res, err := confidentialClient(t, em, entraemu.DefaultTenantID, wiClient, cred).AcquireTokenByCredential(ctx(t), serverScope)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v, want %s", err, tc.wantErr)
@@ -161,7 +161,7 @@ func TestMSALWorkloadIdentity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := claims(t, res.AccessToken)["aud"]; got != entra.AKSServerID {
+			if got := claims(t, res.AccessToken)["aud"]; got != entraemu.AKSServerID {
 				t.Errorf("aud = %v", got)
 			}
 		})
@@ -172,7 +172,7 @@ func TestMSALWorkloadIdentity(t *testing.T) {
 // a later silent call after expiry redeems the refresh token (MSAL treats tokens within 5 minutes of expiry
 // as expired, so a 1-minute lifetime forces the refresh without sleeping).
 func TestMSALDeviceCodeThenSilentRefresh(t *testing.T) {
-	em := newEmulator(t, entra.Options{AccessTokenLifetime: time.Minute})
+	em := newEmulator(t, entraemu.Options{AccessTokenLifetime: time.Minute})
 	client := publicClient(t, em)
 	dc, err := client.AcquireTokenByDeviceCode(ctx(t), serverScope)
 	if err != nil {
@@ -189,11 +189,11 @@ func TestMSALDeviceCodeThenSilentRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Account.PreferredUsername != entra.DefaultUserUPN {
-		t.Errorf("account = %q, want %q", first.Account.PreferredUsername, entra.DefaultUserUPN)
+	if first.Account.PreferredUsername != entraemu.DefaultUserUPN {
+		t.Errorf("account = %q, want %q", first.Account.PreferredUsername, entraemu.DefaultUserUPN)
 	}
 	c := claims(t, first.AccessToken)
-	if c["upn"] != entra.DefaultUserUPN || c["aud"] != entra.AKSServerID || c["scp"] != "user_impersonation" {
+	if c["upn"] != entraemu.DefaultUserUPN || c["aud"] != entraemu.AKSServerID || c["scp"] != "user_impersonation" {
 		t.Errorf("unexpected claims %v", c)
 	}
 	if n := em.Count("device_code"); n < 1 {
@@ -223,15 +223,15 @@ func TestMSALDeviceCodeThenSilentRefresh(t *testing.T) {
 func TestMSALDeviceCodeOutcomes(t *testing.T) {
 	tests := []struct {
 		name    string
-		act     func(*entra.Emulator, string) error
+		act     func(*entraemu.Emulator, string) error
 		wantErr string
 	}{
-		{name: "declined", act: (*entra.Emulator).DenyDeviceCode, wantErr: "authorization_declined"},
-		{name: "expired", act: func(em *entra.Emulator, _ string) error { em.AdvanceClock(16 * time.Minute); return nil }, wantErr: "AADSTS70020"},
+		{name: "declined", act: (*entraemu.Emulator).DenyDeviceCode, wantErr: "authorization_declined"},
+		{name: "expired", act: func(em *entraemu.Emulator, _ string) error { em.AdvanceClock(16 * time.Minute); return nil }, wantErr: "AADSTS70020"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			em := newEmulator(t, entra.Options{})
+			em := newEmulator(t, entraemu.Options{})
 			dc, err := publicClient(t, em).AcquireTokenByDeviceCode(ctx(t), serverScope)
 			if err != nil {
 				t.Fatal(err)
@@ -248,7 +248,7 @@ func TestMSALDeviceCodeOutcomes(t *testing.T) {
 }
 
 func TestMSALDeviceCodeAutoApprove(t *testing.T) {
-	em := newEmulator(t, entra.Options{AutoApproveDeviceCodeAfter: 10 * time.Millisecond})
+	em := newEmulator(t, entraemu.Options{AutoApproveDeviceCodeAfter: 10 * time.Millisecond})
 	dc, err := publicClient(t, em).AcquireTokenByDeviceCode(ctx(t), serverScope)
 	if err != nil {
 		t.Fatal(err)
@@ -258,24 +258,24 @@ func TestMSALDeviceCodeAutoApprove(t *testing.T) {
 	}
 }
 
-// TestMSALInteractivePKCE drives MSAL's browser flow (PKCE, form_post) with entra.Browser.
+// TestMSALInteractivePKCE drives MSAL's browser flow (PKCE, form_post) with entraemu.Browser.
 func TestMSALInteractivePKCE(t *testing.T) {
-	const upn = "carol@" + entra.DefaultTenantDomain
+	const upn = "carol@" + entraemu.DefaultTenantDomain
 	tests := []struct {
 		name      string
 		autoLogin bool
-		browser   entra.Browser
+		browser   entraemu.Browser
 		wantUPN   string
 		wantErr   string
 	}{
-		{name: "auto login", autoLogin: true, wantUPN: entra.DefaultUserUPN},
-		{name: "login form", browser: entra.Browser{Username: upn, Password: "pw"}, wantUPN: upn},
-		{name: "wrong password", browser: entra.Browser{Username: upn, Password: "nope"}, wantErr: "account or password is incorrect"},
+		{name: "auto login", autoLogin: true, wantUPN: entraemu.DefaultUserUPN},
+		{name: "login form", browser: entraemu.Browser{Username: upn, Password: "pw"}, wantUPN: upn},
+		{name: "wrong password", browser: entraemu.Browser{Username: upn, Password: "nope"}, wantErr: "account or password is incorrect"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			em := newEmulator(t, entra.Options{AutoLogin: tc.autoLogin})
-			em.AddUser(entra.User{UPN: upn, Password: "pw"})
+			em := newEmulator(t, entraemu.Options{AutoLogin: tc.autoLogin})
+			em.AddUser(entraemu.User{UPN: upn, Password: "pw"})
 			b := tc.browser
 			b.HTTPClient = em.CA().HTTPClient()
 			c, cancel := context.WithCancel(ctx(t))
@@ -311,8 +311,8 @@ func TestMSALInteractivePKCE(t *testing.T) {
 }
 
 func TestMSALUsernamePassword(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
-	em.AddUser(entra.User{UPN: "bob@" + entra.DefaultTenantDomain, Password: "correct horse"})
+	em := newEmulator(t, entraemu.Options{})
+	em.AddUser(entraemu.User{UPN: "bob@" + entraemu.DefaultTenantDomain, Password: "correct horse"})
 	client := publicClient(t, em)
 	tests := []struct {
 		name, password, wantErr string
@@ -324,11 +324,11 @@ func TestMSALUsernamePassword(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := em.SetRequireMFA(entra.AKSClientID, tc.mfa); err != nil {
+			if err := em.SetRequireMFA(entraemu.AKSClientID, tc.mfa); err != nil {
 				t.Fatal(err)
 			}
 			//lint:ignore SA1019 ROPC is deprecated in MSAL, but kubelogin's ropc mode still uses it
-			_, err := client.AcquireTokenByUsernamePassword(ctx(t), serverScope, "bob@"+entra.DefaultTenantDomain, tc.password)
+			_, err := client.AcquireTokenByUsernamePassword(ctx(t), serverScope, "bob@"+entraemu.DefaultTenantDomain, tc.password)
 			if tc.wantErr == "" && err != nil {
 				t.Fatal(err)
 			}
@@ -352,14 +352,14 @@ func (p popScheme) FormatAccessToken(at string) (string, error) { return at, nil
 func (p popScheme) AccessTokenType() string                     { return "pop" }
 
 func TestMSALPoP(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	sum := sha256.Sum256([]byte("a key"))
 	kid := base64.RawURLEncoding.EncodeToString(sum[:])
 	cred, err := confidential.NewCredFromSecret(testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := confidentialClient(t, em, entra.DefaultTenantID, spnClientID, cred).
+	res, err := confidentialClient(t, em, entraemu.DefaultTenantID, spnClientID, cred).
 		AcquireTokenByCredential(ctx(t), serverScope, confidential.WithAuthenticationScheme(popScheme{kid}))
 	if err != nil {
 		t.Fatal(err)
@@ -371,8 +371,8 @@ func TestMSALPoP(t *testing.T) {
 }
 
 func TestAzidentityClientSecretCredential(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
-	cred, err := azidentity.NewClientSecretCredential(entra.DefaultTenantID, spnClientID, testSecret,
+	em := newEmulator(t, entraemu.Options{})
+	cred, err := azidentity.NewClientSecretCredential(entraemu.DefaultTenantID, spnClientID, testSecret,
 		&azidentity.ClientSecretCredentialOptions{
 			ClientOptions: azcore.ClientOptions{
 				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: em.URL()},
@@ -387,7 +387,7 @@ func TestAzidentityClientSecretCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := claims(t, tok.Token)["aud"]; got != entra.AKSServerID {
+	if got := claims(t, tok.Token)["aud"]; got != entraemu.AKSServerID {
 		t.Errorf("aud = %v", got)
 	}
 	if until := time.Until(tok.ExpiresOn); until < 55*time.Minute || until > time.Hour {
@@ -396,15 +396,15 @@ func TestAzidentityClientSecretCredential(t *testing.T) {
 }
 
 func TestAzidentityDeviceCodeCredential(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	var shown string
 	cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
 		ClientOptions: azcore.ClientOptions{
 			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: em.URL()},
 			Transport: em.CA().HTTPClient(),
 		},
-		ClientID:                 entra.AKSClientID,
-		TenantID:                 entra.DefaultTenantID,
+		ClientID:                 entraemu.AKSClientID,
+		TenantID:                 entraemu.DefaultTenantID,
 		DisableInstanceDiscovery: true,
 		UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
 			shown = m.Message
@@ -421,7 +421,7 @@ func TestAzidentityDeviceCodeCredential(t *testing.T) {
 	if !strings.Contains(shown, em.URL()+"devicelogin") {
 		t.Errorf("prompt %q does not name the verification page", shown)
 	}
-	if got := claims(t, tok.Token)["upn"]; got != entra.DefaultUserUPN {
+	if got := claims(t, tok.Token)["upn"]; got != entraemu.DefaultUserUPN {
 		t.Errorf("upn = %v", got)
 	}
 }
@@ -429,11 +429,11 @@ func TestAzidentityDeviceCodeCredential(t *testing.T) {
 // TestMSALManagedIdentityAppService uses MSAL's App Service source, the one managed identity source whose
 // endpoint a test can point anywhere (IMDS is fixed at 169.254.169.254).
 func TestMSALManagedIdentityAppService(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	// MSAL caches managed identity tokens process-wide, so each run needs an identity it has not seen.
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	mi := em.AddManagedIdentity(entra.ManagedIdentity{ClientID: fmt.Sprintf("9f8e7d6c-5b4a-4392-8170-%x", b), ResourceID: "/subscriptions/x/resourceGroups/y/providers/Microsoft.ManagedIdentity/userAssignedIdentities/z"})
+	mi := em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: fmt.Sprintf("9f8e7d6c-5b4a-4392-8170-%x", b), ResourceID: "/subscriptions/x/resourceGroups/y/providers/Microsoft.ManagedIdentity/userAssignedIdentities/z"})
 	t.Setenv("IDENTITY_ENDPOINT", em.ManagedIdentityURL())
 	t.Setenv("IDENTITY_HEADER", em.IdentityHeader())
 	client, err := managedidentity.New(managedidentity.UserAssignedClientID(mi.ClientID),
@@ -441,12 +441,12 @@ func TestMSALManagedIdentityAppService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := client.AcquireToken(ctx(t), entra.AKSServerID)
+	res, err := client.AcquireToken(ctx(t), entraemu.AKSServerID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := claims(t, res.AccessToken)
-	if c["aud"] != entra.AKSServerID || c["appid"] != mi.ClientID || c["oid"] != mi.ObjectID || c["iss"] != em.IssuerV1(entra.DefaultTenantID) {
+	if c["aud"] != entraemu.AKSServerID || c["appid"] != mi.ClientID || c["oid"] != mi.ObjectID || c["iss"] != em.IssuerV1(entraemu.DefaultTenantID) {
 		t.Errorf("unexpected claims %v", c)
 	}
 	if em.Count("managed_identity") != 1 {
@@ -458,7 +458,7 @@ func TestMSALManagedIdentityAppService(t *testing.T) {
 // would present it: MSAL runs with its default authority and instance discovery, and tokens carry that
 // host in iss.
 func TestAsLoginMicrosoftOnline(t *testing.T) {
-	em := newEmulator(t, entra.Options{ExtraDNSNames: []string{"login.microsoftonline.com"}})
+	em := newEmulator(t, entraemu.Options{ExtraDNSNames: []string{"login.microsoftonline.com"}})
 	addr := strings.TrimSuffix(strings.TrimPrefix(em.URL(), "https://"), "/")
 	client := em.CA().HTTPClient()
 	transport := client.Transport.(*http.Transport)
@@ -473,7 +473,7 @@ func TestAsLoginMicrosoftOnline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := confidential.New("https://login.microsoftonline.com/"+entra.DefaultTenantID, spnClientID, cred, confidential.WithHTTPClient(client))
+	app, err := confidential.New("https://login.microsoftonline.com/"+entraemu.DefaultTenantID, spnClientID, cred, confidential.WithHTTPClient(client))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,7 +481,7 @@ func TestAsLoginMicrosoftOnline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if iss := claims(t, res.AccessToken)["iss"]; iss != "https://login.microsoftonline.com/"+entra.DefaultTenantID+"/v2.0" {
+	if iss := claims(t, res.AccessToken)["iss"]; iss != "https://login.microsoftonline.com/"+entraemu.DefaultTenantID+"/v2.0" {
 		t.Errorf("iss = %v", iss)
 	}
 }

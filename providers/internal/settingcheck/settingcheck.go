@@ -1,6 +1,6 @@
-// Package require checks the settings most providers need, with messages
+// Package settingcheck checks the settings most providers need, with messages
 // that name the flag and variables to set, worded the same in every mode.
-package require
+package settingcheck
 
 import "github.com/kubelogin-dev/kubelogin/sdk"
 

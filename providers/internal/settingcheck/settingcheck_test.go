@@ -1,4 +1,4 @@
-package require
+package settingcheck
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package entra_test
+package entraemu_test
 
 import (
 	"crypto/sha256"
@@ -10,17 +10,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
-const tokenV2 = entra.DefaultTenantID + "/oauth2/v2.0/token"
-const tokenV1 = entra.DefaultTenantID + "/oauth2/token"
+const tokenV2 = entraemu.DefaultTenantID + "/oauth2/v2.0/token"
+const tokenV1 = entraemu.DefaultTenantID + "/oauth2/token"
 
 func TestErrorFormat(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	status, body := postForm(t, em, tokenV2, url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {spnClientID}, "client_secret": {"wrong"},
-		"scope": {entra.AKSServerID + "/.default"},
+		"scope": {entraemu.AKSServerID + "/.default"},
 	})
 	if status != http.StatusUnauthorized || body["error"] != "invalid_client" {
 		t.Fatalf("status %d body %v", status, body)
@@ -41,7 +41,7 @@ func TestErrorFormat(t *testing.T) {
 }
 
 func TestTokenEndpointErrors(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	cc := func(scope string) url.Values {
 		return url.Values{"grant_type": {"client_credentials"}, "client_id": {spnClientID}, "client_secret": {testSecret}, "scope": {scope}}
 	}
@@ -54,14 +54,14 @@ func TestTokenEndpointErrors(t *testing.T) {
 		code   float64
 	}{
 		{"unknown resource", tokenV2, cc("0b9e0c5e-0000-4000-8000-00000000dead/.default"), 400, "invalid_resource", 500011},
-		{"two resources", tokenV2, cc(entra.AKSServerID + "/.default https://management.core.windows.net//.default"), 400, "invalid_scope", 28000},
-		{"app scope without .default", tokenV2, cc(entra.AKSServerID + "/user.read"), 400, "invalid_scope", 1002012},
+		{"two resources", tokenV2, cc(entraemu.AKSServerID + "/.default https://management.core.windows.net//.default"), 400, "invalid_scope", 28000},
+		{"app scope without .default", tokenV2, cc(entraemu.AKSServerID + "/user.read"), 400, "invalid_scope", 1002012},
 		{"missing grant", tokenV2, url.Values{"client_id": {spnClientID}}, 400, "invalid_request", 900144},
 		{"unsupported grant", tokenV2, url.Values{"grant_type": {"magic"}}, 400, "unsupported_grant_type", 70003},
-		{"unknown tenant", "contoso.example/oauth2/v2.0/token", cc(entra.AKSServerID + "/.default"), 400, "invalid_request", 90002},
-		{"public client with client credentials", tokenV2, url.Values{"grant_type": {"client_credentials"}, "client_id": {entra.AKSClientID}, "scope": {entra.AKSServerID + "/.default"}}, 401, "invalid_client", 7000218},
-		{"garbage refresh token", tokenV2, url.Values{"grant_type": {"refresh_token"}, "client_id": {entra.AKSClientID}, "refresh_token": {"garbage"}, "scope": {entra.AKSServerID + "/.default"}}, 400, "invalid_grant", 9002313},
-		{"unknown device code", tokenV2, url.Values{"grant_type": {"device_code"}, "client_id": {entra.AKSClientID}, "device_code": {"garbage"}}, 400, "bad_verification_code", 70019},
+		{"unknown tenant", "contoso.example/oauth2/v2.0/token", cc(entraemu.AKSServerID + "/.default"), 400, "invalid_request", 90002},
+		{"public client with client credentials", tokenV2, url.Values{"grant_type": {"client_credentials"}, "client_id": {entraemu.AKSClientID}, "scope": {entraemu.AKSServerID + "/.default"}}, 401, "invalid_client", 7000218},
+		{"garbage refresh token", tokenV2, url.Values{"grant_type": {"refresh_token"}, "client_id": {entraemu.AKSClientID}, "refresh_token": {"garbage"}, "scope": {entraemu.AKSServerID + "/.default"}}, 400, "invalid_grant", 9002313},
+		{"unknown device code", tokenV2, url.Values{"grant_type": {"device_code"}, "client_id": {entraemu.AKSClientID}, "device_code": {"garbage"}}, 400, "bad_verification_code", 70019},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,15 +75,15 @@ func TestTokenEndpointErrors(t *testing.T) {
 }
 
 // deviceLogin runs the raw device code protocol on the v2 or v1 endpoint and returns the token response.
-func deviceLogin(t *testing.T, em *entra.Emulator, v1 bool) map[string]any {
+func deviceLogin(t *testing.T, em *entraemu.Emulator, v1 bool) map[string]any {
 	t.Helper()
-	form := url.Values{"client_id": {entra.AKSClientID}}
-	path, grant, codeParam := entra.DefaultTenantID+"/oauth2/v2.0/devicecode", "urn:ietf:params:oauth:grant-type:device_code", "device_code"
+	form := url.Values{"client_id": {entraemu.AKSClientID}}
+	path, grant, codeParam := entraemu.DefaultTenantID+"/oauth2/v2.0/devicecode", "urn:ietf:params:oauth:grant-type:device_code", "device_code"
 	if v1 {
-		form.Set("resource", entra.AKSServerID)
-		path, grant, codeParam = entra.DefaultTenantID+"/oauth2/devicecode", "device_code", "code"
+		form.Set("resource", entraemu.AKSServerID)
+		path, grant, codeParam = entraemu.DefaultTenantID+"/oauth2/devicecode", "device_code", "code"
 	} else {
-		form.Set("scope", entra.AKSServerID+"/.default openid profile offline_access")
+		form.Set("scope", entraemu.AKSServerID+"/.default openid profile offline_access")
 	}
 	status, dc := postForm(t, em, path, form)
 	if status != http.StatusOK {
@@ -95,7 +95,7 @@ func deviceLogin(t *testing.T, em *entra.Emulator, v1 bool) map[string]any {
 	if !v1 && (dc["verification_uri"] == nil || dc["expires_in"] != float64(900) || dc["interval"] != float64(1)) {
 		t.Errorf("v2 device code response %v", dc)
 	}
-	poll := url.Values{"grant_type": {grant}, "client_id": {entra.AKSClientID}, codeParam: {dc["device_code"].(string)}}
+	poll := url.Values{"grant_type": {grant}, "client_id": {entraemu.AKSClientID}, codeParam: {dc["device_code"].(string)}}
 	for k, v := range form {
 		poll[k] = v
 	}
@@ -117,12 +117,12 @@ func deviceLogin(t *testing.T, em *entra.Emulator, v1 bool) map[string]any {
 }
 
 func TestV1LegacyEndpoints(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	body := deviceLogin(t, em, true)
 	c := claims(t, body["access_token"].(string))
 	want := map[string]any{
-		"aud": "spn:" + entra.AKSServerID, "iss": "https://sts.windows.net/" + entra.DefaultTenantID + "/",
-		"ver": "1.0", "appid": entra.AKSClientID, "upn": entra.DefaultUserUPN, "unique_name": entra.DefaultUserUPN,
+		"aud": "spn:" + entraemu.AKSServerID, "iss": "https://sts.windows.net/" + entraemu.DefaultTenantID + "/",
+		"ver": "1.0", "appid": entraemu.AKSClientID, "upn": entraemu.DefaultUserUPN, "unique_name": entraemu.DefaultUserUPN,
 	}
 	for k, v := range want {
 		if c[k] != v {
@@ -134,18 +134,18 @@ func TestV1LegacyEndpoints(t *testing.T) {
 			t.Errorf("v1 %s = %#v, want a string", k, body[k])
 		}
 	}
-	if body["resource"] != entra.AKSServerID || body["refresh_token"] == nil || body["id_token"] == nil {
+	if body["resource"] != entraemu.AKSServerID || body["refresh_token"] == nil || body["id_token"] == nil {
 		t.Errorf("v1 response %v", body)
 	}
 
 	status, refreshed := postForm(t, em, tokenV1, url.Values{
-		"grant_type": {"refresh_token"}, "client_id": {entra.AKSClientID}, "refresh_token": {body["refresh_token"].(string)},
-		"resource": {"spn:" + entra.AKSServerID},
+		"grant_type": {"refresh_token"}, "client_id": {entraemu.AKSClientID}, "refresh_token": {body["refresh_token"].(string)},
+		"resource": {"spn:" + entraemu.AKSServerID},
 	})
 	if status != http.StatusOK || refreshed["refresh_token"] == body["refresh_token"] {
 		t.Fatalf("v1 refresh: %d %v", status, refreshed)
 	}
-	if aud := claims(t, refreshed["access_token"].(string))["aud"]; aud != "spn:"+entra.AKSServerID {
+	if aud := claims(t, refreshed["access_token"].(string))["aud"]; aud != "spn:"+entraemu.AKSServerID {
 		t.Errorf("explicit spn: resource gave aud %v", aud)
 	}
 
@@ -162,15 +162,15 @@ func TestV1LegacyEndpoints(t *testing.T) {
 }
 
 func TestRefreshTokenLifecycle(t *testing.T) {
-	em := newEmulator(t, entra.Options{RefreshTokenLifetime: time.Hour})
+	em := newEmulator(t, entraemu.Options{RefreshTokenLifetime: time.Hour})
 	body := deviceLogin(t, em, false)
 	if body["client_info"] != nil {
 		t.Error("client_info sent although not requested")
 	}
 	refresh := func(rt string) (int, map[string]any) {
 		return postForm(t, em, tokenV2, url.Values{
-			"grant_type": {"refresh_token"}, "client_id": {entra.AKSClientID}, "refresh_token": {rt},
-			"scope": {entra.AKSServerID + "/.default openid offline_access"},
+			"grant_type": {"refresh_token"}, "client_id": {entraemu.AKSClientID}, "refresh_token": {rt},
+			"scope": {entraemu.AKSServerID + "/.default openid offline_access"},
 		})
 	}
 	status, next := refresh(body["refresh_token"].(string))
@@ -186,14 +186,14 @@ func TestRefreshTokenLifecycle(t *testing.T) {
 }
 
 func TestConditionalAccessOnRefresh(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	body := deviceLogin(t, em, false) // signed in before the policy existed: no MFA in the session
-	if err := em.SetRequireMFA(entra.AKSClientID, true); err != nil {
+	if err := em.SetRequireMFA(entraemu.AKSClientID, true); err != nil {
 		t.Fatal(err)
 	}
 	status, resp := postForm(t, em, tokenV2, url.Values{
-		"grant_type": {"refresh_token"}, "client_id": {entra.AKSClientID}, "refresh_token": {body["refresh_token"].(string)},
-		"scope": {entra.AKSServerID + "/.default"},
+		"grant_type": {"refresh_token"}, "client_id": {entraemu.AKSClientID}, "refresh_token": {body["refresh_token"].(string)},
+		"scope": {entraemu.AKSServerID + "/.default"},
 	})
 	if status != http.StatusBadRequest || resp["suberror"] != "basic_action" || resp["claims"] == nil ||
 		!strings.HasPrefix(resp["error_description"].(string), "AADSTS50076:") {
@@ -202,26 +202,26 @@ func TestConditionalAccessOnRefresh(t *testing.T) {
 	// Signing in again (interactively) satisfies the policy; that session refreshes fine.
 	body = deviceLogin(t, em, false)
 	if status, resp := postForm(t, em, tokenV2, url.Values{
-		"grant_type": {"refresh_token"}, "client_id": {entra.AKSClientID}, "refresh_token": {body["refresh_token"].(string)},
-		"scope": {entra.AKSServerID + "/.default"},
+		"grant_type": {"refresh_token"}, "client_id": {entraemu.AKSClientID}, "refresh_token": {body["refresh_token"].(string)},
+		"scope": {entraemu.AKSServerID + "/.default"},
 	}); status != http.StatusOK {
 		t.Fatalf("refresh of an MFA session: %d %v", status, resp)
 	}
 }
 
 func TestPKCEVerification(t *testing.T) {
-	em := newEmulator(t, entra.Options{AutoLogin: true})
+	em := newEmulator(t, entraemu.Options{AutoLogin: true})
 	verifier := "a-verifier-that-is-long-enough-to-be-realistic-0123456789"
 	sum := sha256.Sum256([]byte(verifier))
 	q := url.Values{
-		"client_id": {entra.AKSClientID}, "response_type": {"code"}, "redirect_uri": {"http://localhost:8400"},
-		"scope": {entra.AKSServerID + "/.default openid offline_access"}, "state": {"st"}, "nonce": {"n0nce"},
+		"client_id": {entraemu.AKSClientID}, "response_type": {"code"}, "redirect_uri": {"http://localhost:8400"},
+		"scope": {entraemu.AKSServerID + "/.default openid offline_access"}, "state": {"st"}, "nonce": {"n0nce"},
 		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"},
 	}
 	client := em.CA().HTTPClient()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	authorize := func() url.Values {
-		resp, err := client.Get(em.URL() + entra.DefaultTenantID + "/oauth2/v2.0/authorize?" + q.Encode())
+		resp, err := client.Get(em.URL() + entraemu.DefaultTenantID + "/oauth2/v2.0/authorize?" + q.Encode())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +234,7 @@ func TestPKCEVerification(t *testing.T) {
 	}
 	redeem := func(code, verifier string) (int, map[string]any) {
 		return postForm(t, em, tokenV2, url.Values{
-			"grant_type": {"authorization_code"}, "client_id": {entra.AKSClientID}, "code": {code},
+			"grant_type": {"authorization_code"}, "client_id": {entraemu.AKSClientID}, "code": {code},
 			"redirect_uri": {"http://localhost:8400"}, "code_verifier": {verifier}, "scope": {q.Get("scope")},
 		})
 	}
@@ -259,7 +259,7 @@ func TestPKCEVerification(t *testing.T) {
 	}
 
 	q.Set("redirect_uri", "https://evil.example/callback")
-	resp, err := client.Get(em.URL() + entra.DefaultTenantID + "/oauth2/v2.0/authorize?" + q.Encode())
+	resp, err := client.Get(em.URL() + entraemu.DefaultTenantID + "/oauth2/v2.0/authorize?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,11 +270,11 @@ func TestPKCEVerification(t *testing.T) {
 }
 
 func TestPoPTokenRequest(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	cnf := base64.RawURLEncoding.EncodeToString([]byte(`{"kid":"thumbprint-1","xms_ksl":"sw"}`))
 	status, body := postForm(t, em, tokenV2, url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {spnClientID}, "client_secret": {testSecret},
-		"scope": {entra.AKSServerID + "/.default"}, "token_type": {"pop"}, "req_cnf": {cnf},
+		"scope": {entraemu.AKSServerID + "/.default"}, "token_type": {"pop"}, "req_cnf": {cnf},
 	})
 	if status != http.StatusOK || body["token_type"] != "pop" {
 		t.Fatalf("%d %v", status, body)
@@ -284,7 +284,7 @@ func TestPoPTokenRequest(t *testing.T) {
 	}
 	status, body = postForm(t, em, tokenV2, url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {spnClientID}, "client_secret": {testSecret},
-		"scope": {entra.AKSServerID + "/.default"}, "token_type": {"pop"}, "req_cnf": {"!!"},
+		"scope": {entraemu.AKSServerID + "/.default"}, "token_type": {"pop"}, "req_cnf": {"!!"},
 	})
 	if status != http.StatusBadRequest || body["error"] != "invalid_request" {
 		t.Errorf("bad req_cnf: %d %v", status, body)
@@ -292,26 +292,26 @@ func TestPoPTokenRequest(t *testing.T) {
 }
 
 func TestDiscovery(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	tests := []struct {
 		path string
 		want map[string]string
 	}{
-		{entra.DefaultTenantID + "/v2.0/.well-known/openid-configuration", map[string]string{
-			"issuer":                        em.IssuerV2(entra.DefaultTenantID),
+		{entraemu.DefaultTenantID + "/v2.0/.well-known/openid-configuration", map[string]string{
+			"issuer":                        em.IssuerV2(entraemu.DefaultTenantID),
 			"token_endpoint":                em.URL() + tokenV2,
-			"authorization_endpoint":        em.URL() + entra.DefaultTenantID + "/oauth2/v2.0/authorize",
-			"device_authorization_endpoint": em.URL() + entra.DefaultTenantID + "/oauth2/v2.0/devicecode",
-			"jwks_uri":                      em.JWKSURL(entra.DefaultTenantID),
+			"authorization_endpoint":        em.URL() + entraemu.DefaultTenantID + "/oauth2/v2.0/authorize",
+			"device_authorization_endpoint": em.URL() + entraemu.DefaultTenantID + "/oauth2/v2.0/devicecode",
+			"jwks_uri":                      em.JWKSURL(entraemu.DefaultTenantID),
 		}},
 		{"organizations/v2.0/.well-known/openid-configuration", map[string]string{"issuer": em.URL() + "{tenantid}/v2.0"}},
-		{entra.DefaultTenantID + "/.well-known/openid-configuration", map[string]string{
-			"issuer": em.IssuerV1(entra.DefaultTenantID), "token_endpoint": em.URL() + tokenV1,
+		{entraemu.DefaultTenantID + "/.well-known/openid-configuration", map[string]string{
+			"issuer": em.IssuerV1(entraemu.DefaultTenantID), "token_endpoint": em.URL() + tokenV1,
 		}},
-		{"common/discovery/instance?api-version=1.1&authorization_endpoint=" + url.QueryEscape(em.URL()+entra.DefaultTenantID+"/oauth2/v2.0/authorize"), map[string]string{
-			"tenant_discovery_endpoint": em.URL() + entra.DefaultTenantID + "/v2.0/.well-known/openid-configuration",
+		{"common/discovery/instance?api-version=1.1&authorization_endpoint=" + url.QueryEscape(em.URL()+entraemu.DefaultTenantID+"/oauth2/v2.0/authorize"), map[string]string{
+			"tenant_discovery_endpoint": em.URL() + entraemu.DefaultTenantID + "/v2.0/.well-known/openid-configuration",
 		}},
-		{"common/UserRealm/alice@" + entra.DefaultTenantDomain + "?api-version=1.0", map[string]string{"account_type": "Managed"}},
+		{"common/UserRealm/alice@" + entraemu.DefaultTenantDomain + "?api-version=1.0", map[string]string{"account_type": "Managed"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
@@ -326,7 +326,7 @@ func TestDiscovery(t *testing.T) {
 			}
 		})
 	}
-	_, jwks := getJSON(t, em, entra.DefaultTenantID+"/discovery/v2.0/keys")
+	_, jwks := getJSON(t, em, entraemu.DefaultTenantID+"/discovery/v2.0/keys")
 	keys, _ := jwks["keys"].([]any)
 	if len(keys) != 1 {
 		t.Fatalf("jwks = %v", jwks)
@@ -345,9 +345,9 @@ func TestDiscovery(t *testing.T) {
 }
 
 func TestManagedIdentityIMDS(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
-	sys := em.AddManagedIdentity(entra.ManagedIdentity{ClientID: "1a2b3c4d-0000-4000-8000-000000000001", SystemAssigned: true})
-	user := em.AddManagedIdentity(entra.ManagedIdentity{ClientID: "1a2b3c4d-0000-4000-8000-000000000002"})
+	em := newEmulator(t, entraemu.Options{})
+	sys := em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: "1a2b3c4d-0000-4000-8000-000000000001", SystemAssigned: true})
+	user := em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: "1a2b3c4d-0000-4000-8000-000000000002"})
 	get := func(query string, metadata bool) (int, map[string]any) {
 		req, _ := http.NewRequest(http.MethodGet, em.URL()+"metadata/identity/oauth2/token?api-version=2018-02-01&"+query, nil)
 		if metadata {
@@ -366,10 +366,10 @@ func TestManagedIdentityIMDS(t *testing.T) {
 		status      int
 		appID       string
 	}{
-		{"system assigned", "resource=" + entra.AKSServerID, true, 200, sys.ClientID},
-		{"user assigned", "resource=" + entra.AKSServerID + "&client_id=" + user.ClientID, true, 200, user.ClientID},
-		{"no metadata header", "resource=" + entra.AKSServerID, false, 400, ""},
-		{"unknown identity", "resource=" + entra.AKSServerID + "&client_id=1a2b3c4d-0000-4000-8000-0000000000ff", true, 400, ""},
+		{"system assigned", "resource=" + entraemu.AKSServerID, true, 200, sys.ClientID},
+		{"user assigned", "resource=" + entraemu.AKSServerID + "&client_id=" + user.ClientID, true, 200, user.ClientID},
+		{"no metadata header", "resource=" + entraemu.AKSServerID, false, 400, ""},
+		{"unknown identity", "resource=" + entraemu.AKSServerID + "&client_id=1a2b3c4d-0000-4000-8000-0000000000ff", true, 400, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -381,7 +381,7 @@ func TestManagedIdentityIMDS(t *testing.T) {
 				return
 			}
 			c := claims(t, body["access_token"].(string))
-			if c["appid"] != tc.appID || c["aud"] != entra.AKSServerID || body["client_id"] != tc.appID {
+			if c["appid"] != tc.appID || c["aud"] != entraemu.AKSServerID || body["client_id"] != tc.appID {
 				t.Errorf("claims %v body %v", c, body)
 			}
 			if _, ok := body["expires_on"].(string); !ok {
@@ -392,16 +392,16 @@ func TestManagedIdentityIMDS(t *testing.T) {
 }
 
 func TestRequestLogNeverRecordsSecrets(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
-	em.AddUser(entra.User{UPN: "dave@" + entra.DefaultTenantDomain, Password: "hunter2-password"})
+	em := newEmulator(t, entraemu.Options{})
+	em.AddUser(entraemu.User{UPN: "dave@" + entraemu.DefaultTenantDomain, Password: "hunter2-password"})
 	body := deviceLogin(t, em, false)
 	_, _ = postForm(t, em, tokenV2, url.Values{
-		"grant_type": {"password"}, "client_id": {entra.AKSClientID}, "username": {"dave@" + entra.DefaultTenantDomain},
-		"password": {"hunter2-password"}, "scope": {entra.AKSServerID + "/.default"},
+		"grant_type": {"password"}, "client_id": {entraemu.AKSClientID}, "username": {"dave@" + entraemu.DefaultTenantDomain},
+		"password": {"hunter2-password"}, "scope": {entraemu.AKSServerID + "/.default"},
 	})
 	_, _ = postForm(t, em, tokenV2, url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {spnClientID}, "client_secret": {testSecret},
-		"scope": {entra.AKSServerID + "/.default"},
+		"scope": {entraemu.AKSServerID + "/.default"},
 	})
 	log, err := json.Marshal(em.Requests())
 	if err != nil {
@@ -422,12 +422,12 @@ func TestRequestLogNeverRecordsSecrets(t *testing.T) {
 }
 
 func TestRemoteControl(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
-	remote := &entra.Remote{URL: em.URL(), HTTPClient: em.CA().HTTPClient()}
+	em := newEmulator(t, entraemu.Options{})
+	remote := &entraemu.Remote{URL: em.URL(), HTTPClient: em.CA().HTTPClient()}
 	c := ctx(t)
 
-	status, dc := postForm(t, em, entra.DefaultTenantID+"/oauth2/v2.0/devicecode", url.Values{
-		"client_id": {entra.AKSClientID}, "scope": {entra.AKSServerID + "/.default offline_access"},
+	status, dc := postForm(t, em, entraemu.DefaultTenantID+"/oauth2/v2.0/devicecode", url.Values{
+		"client_id": {entraemu.AKSClientID}, "scope": {entraemu.AKSServerID + "/.default offline_access"},
 	})
 	if status != http.StatusOK {
 		t.Fatalf("devicecode: %d", status)
@@ -446,7 +446,7 @@ func TestRemoteControl(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, tok := postForm(t, em, tokenV2, url.Values{
-		"grant_type": {"device_code"}, "client_id": {entra.AKSClientID}, "device_code": {dc["device_code"].(string)},
+		"grant_type": {"device_code"}, "client_id": {entraemu.AKSClientID}, "device_code": {dc["device_code"].(string)},
 	})
 	if tok["expires_in"] != float64(90) {
 		t.Errorf("expires_in = %v, want 90", tok["expires_in"])
@@ -461,7 +461,7 @@ func TestRemoteControl(t *testing.T) {
 		t.Errorf("Requests = %v, %v", reqs, err)
 	}
 	if counts, err := remote.Counts(c); err != nil || counts.Total != 2 || counts.GrantTypes["device_code"] != 1 ||
-		counts.Paths["/"+entra.DefaultTenantID+"/oauth2/v2.0/devicecode"] != 1 {
+		counts.Paths["/"+entraemu.DefaultTenantID+"/oauth2/v2.0/devicecode"] != 1 {
 		t.Errorf("Counts = %+v, %v", counts, err)
 	}
 	if n, err := remote.RevokeRefreshTokens(c); err != nil || n != 1 {

@@ -1,4 +1,4 @@
-package entra_test
+package entraemu_test
 
 import (
 	"crypto/tls"
@@ -11,12 +11,12 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
-func startProxy(t *testing.T, em *entra.Emulator) *entra.Proxy {
+func startProxy(t *testing.T, em *entraemu.Emulator) *entraemu.Proxy {
 	t.Helper()
-	p, err := em.StartProxy(entra.ProxyOptions{})
+	p, err := em.StartProxy(entraemu.ProxyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func startProxy(t *testing.T, em *entra.Emulator) *entra.Proxy {
 
 // proxiedClient sends everything through the proxy (never from the environment, so nothing here can dial
 // the link-local IMDS address) and trusts only the emulator's CA.
-func proxiedClient(t *testing.T, em *entra.Emulator, p *entra.Proxy) *http.Client {
+func proxiedClient(t *testing.T, em *entraemu.Emulator, p *entraemu.Proxy) *http.Client {
 	t.Helper()
 	u, err := url.Parse(p.URL())
 	if err != nil {
@@ -45,28 +45,28 @@ func proxiedClient(t *testing.T, em *entra.Emulator, p *entra.Proxy) *http.Clien
 // TestProxyDiscovery: instance discovery and OIDC discovery are answered under each cloud's real host name,
 // and the documents name that host, as MSAL and az expect.
 func TestProxyDiscovery(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	client := proxiedClient(t, em, startProxy(t, em))
-	for _, host := range entra.CloudHosts {
+	for _, host := range entraemu.CloudHosts {
 		t.Run(host, func(t *testing.T) {
 			base := "https://" + host + "/"
 			resp, err := client.Get(base + "common/discovery/instance?api-version=1.1&authorization_endpoint=" +
-				url.QueryEscape(base+entra.DefaultTenantID+"/oauth2/v2.0/authorize"))
+				url.QueryEscape(base+entraemu.DefaultTenantID+"/oauth2/v2.0/authorize"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			inst := decode(t, resp.Body)
 			_ = resp.Body.Close()
-			if want := base + entra.DefaultTenantID + "/v2.0/.well-known/openid-configuration"; resp.StatusCode != http.StatusOK || inst["tenant_discovery_endpoint"] != want {
+			if want := base + entraemu.DefaultTenantID + "/v2.0/.well-known/openid-configuration"; resp.StatusCode != http.StatusOK || inst["tenant_discovery_endpoint"] != want {
 				t.Fatalf("instance discovery: %d %v, want tenant_discovery_endpoint %s", resp.StatusCode, inst, want)
 			}
-			resp, err = client.Get(base + entra.DefaultTenantID + "/v2.0/.well-known/openid-configuration")
+			resp, err = client.Get(base + entraemu.DefaultTenantID + "/v2.0/.well-known/openid-configuration")
 			if err != nil {
 				t.Fatal(err)
 			}
 			oidc := decode(t, resp.Body)
 			_ = resp.Body.Close()
-			if oidc["issuer"] != base+entra.DefaultTenantID+"/v2.0" || oidc["token_endpoint"] != base+entra.DefaultTenantID+"/oauth2/v2.0/token" {
+			if oidc["issuer"] != base+entraemu.DefaultTenantID+"/v2.0" || oidc["token_endpoint"] != base+entraemu.DefaultTenantID+"/oauth2/v2.0/token" {
 				t.Fatalf("openid-configuration: %v", oidc)
 			}
 		})
@@ -76,13 +76,13 @@ func TestProxyDiscovery(t *testing.T) {
 // TestProxyMSALDefaultAuthority: MSAL with its default authority and instance discovery on gets a token
 // whose issuer is the public cloud's.
 func TestProxyMSALDefaultAuthority(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	p := startProxy(t, em)
 	cred, err := confidential.NewCredFromSecret(testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := confidential.New("https://login.microsoftonline.com/"+entra.DefaultTenantID, spnClientID, cred,
+	app, err := confidential.New("https://login.microsoftonline.com/"+entraemu.DefaultTenantID, spnClientID, cred,
 		confidential.WithHTTPClient(proxiedClient(t, em, p)))
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestProxyMSALDefaultAuthority(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if iss := claims(t, res.AccessToken)["iss"]; iss != "https://login.microsoftonline.com/"+entra.DefaultTenantID+"/v2.0" {
+	if iss := claims(t, res.AccessToken)["iss"]; iss != "https://login.microsoftonline.com/"+entraemu.DefaultTenantID+"/v2.0" {
 		t.Errorf("iss = %v", iss)
 	}
 	if em.CountPath("/common/discovery/instance") == 0 {
@@ -102,10 +102,10 @@ func TestProxyMSALDefaultAuthority(t *testing.T) {
 // TestProxyIMDS: plain-HTTP requests for the link-local IMDS address are answered by the emulator and
 // recorded, so tests can check managed identity traffic came through the proxy.
 func TestProxyIMDS(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
-	mi := em.AddManagedIdentity(entra.ManagedIdentity{ClientID: "3f1d2c4b-5a69-4e78-8d90-a1b2c3d4e5f6", SystemAssigned: true})
+	em := newEmulator(t, entraemu.Options{})
+	mi := em.AddManagedIdentity(entraemu.ManagedIdentity{ClientID: "3f1d2c4b-5a69-4e78-8d90-a1b2c3d4e5f6", SystemAssigned: true})
 	p := startProxy(t, em)
-	req, _ := http.NewRequestWithContext(ctx(t), http.MethodGet, "http://"+entra.IMDSHost+"/metadata/identity/oauth2/token?api-version=2018-02-01&resource="+entra.AKSServerID, nil)
+	req, _ := http.NewRequestWithContext(ctx(t), http.MethodGet, "http://"+entraemu.IMDSHost+"/metadata/identity/oauth2/token?api-version=2018-02-01&resource="+entraemu.AKSServerID, nil)
 	req.Header.Set("Metadata", "true")
 	resp, err := proxiedClient(t, em, p).Do(req)
 	if err != nil {
@@ -124,10 +124,10 @@ func TestProxyIMDS(t *testing.T) {
 // TestProxyARM: the Resource Manager stand-in lists the subscription and tenant `az login` needs, only
 // with a bearer token.
 func TestProxyARM(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	client := proxiedClient(t, em, startProxy(t, em))
 	get := func(path, token string) (int, map[string]any) {
-		req, _ := http.NewRequestWithContext(ctx(t), http.MethodGet, "https://"+entra.ARMHost+path, nil)
+		req, _ := http.NewRequestWithContext(ctx(t), http.MethodGet, "https://"+entraemu.ARMHost+path, nil)
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
@@ -142,8 +142,8 @@ func TestProxyARM(t *testing.T) {
 		t.Errorf("without a token: %d", status)
 	}
 	for path, want := range map[string]string{
-		"/subscriptions?api-version=2022-12-01": `"subscriptionId":"` + entra.DefaultSubscriptionID,
-		"/tenants?api-version=2022-12-01":       `"tenantId":"` + entra.DefaultTenantID,
+		"/subscriptions?api-version=2022-12-01": `"subscriptionId":"` + entraemu.DefaultSubscriptionID,
+		"/tenants?api-version=2022-12-01":       `"tenantId":"` + entraemu.DefaultTenantID,
 	} {
 		status, body := get(path, "x")
 		if status != http.StatusOK || !strings.Contains(jsonString(t, body), want) {
@@ -154,7 +154,7 @@ func TestProxyARM(t *testing.T) {
 
 // TestProxyRefuses: hosts the proxy does not emulate are refused, over CONNECT and plain HTTP, and recorded.
 func TestProxyRefuses(t *testing.T) {
-	em := newEmulator(t, entra.Options{})
+	em := newEmulator(t, entraemu.Options{})
 	p := startProxy(t, em)
 	client := proxiedClient(t, em, p)
 	if _, err := client.Get("https://azure.microsoft.com/"); err == nil {

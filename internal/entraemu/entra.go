@@ -1,9 +1,9 @@
-// Package entra is an in-process Microsoft Entra ID emulator for tests and the demo. It serves, over HTTPS on
+// Package entraemu is an in-process Microsoft Entra ID emulator for tests and the demo. It serves, over HTTPS on
 // loopback, the endpoints MSAL Go and azidentity call (OIDC discovery, JWKS, instance discovery, the v2 and v1
 // token and device code endpoints, authorize with PKCE, user realm, managed identity) and issues RS256 JWTs an
 // API server can really validate. Real clients reach it the way users reach a sovereign cloud: authority host
 // URL() plus disabled instance discovery, with the test CA trusted.
-package entra
+package entraemu
 
 import (
 	"context"

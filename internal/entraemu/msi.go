@@ -1,4 +1,4 @@
-package entra
+package entraemu
 
 import (
 	"crypto/subtle"

@@ -1,4 +1,4 @@
-package entra_test
+package entraemu_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // Generating RSA keys is the slowest part of starting an emulator; the tests share one.
@@ -40,16 +40,16 @@ const (
 )
 
 // newEmulator starts an emulator with the AKS server and client apps and a confidential client registered.
-func newEmulator(t *testing.T, opts entra.Options) *entra.Emulator {
+func newEmulator(t *testing.T, opts entraemu.Options) *entraemu.Emulator {
 	t.Helper()
 	opts.SigningKey = signingKey(t)
-	em, err := entra.New(opts)
+	em, err := entraemu.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	em.AddClient(entra.Client{ID: entra.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
-	em.AddClient(entra.Client{ID: entra.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
-	em.AddClient(entra.Client{ID: spnClientID, Name: "ci-deployer", Secret: testSecret})
+	em.AddClient(entraemu.Client{ID: entraemu.AKSServerID, Name: "Azure Kubernetes Service AAD Server"})
+	em.AddClient(entraemu.Client{ID: entraemu.AKSClientID, Name: "Azure Kubernetes Service AAD Client", Public: true})
+	em.AddClient(entraemu.Client{ID: spnClientID, Name: "ci-deployer", Secret: testSecret})
 	if err := em.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func claims(t *testing.T, token string) map[string]any {
 }
 
 // postForm sends a form to the emulator and decodes the JSON reply.
-func postForm(t *testing.T, em *entra.Emulator, path string, form url.Values) (int, map[string]any) {
+func postForm(t *testing.T, em *entraemu.Emulator, path string, form url.Values) (int, map[string]any) {
 	t.Helper()
 	resp, err := em.CA().HTTPClient().PostForm(em.URL()+path, form)
 	if err != nil {
@@ -97,7 +97,7 @@ func postForm(t *testing.T, em *entra.Emulator, path string, form url.Values) (i
 	return resp.StatusCode, decode(t, resp.Body)
 }
 
-func getJSON(t *testing.T, em *entra.Emulator, path string) (int, map[string]any) {
+func getJSON(t *testing.T, em *entraemu.Emulator, path string) (int, map[string]any) {
 	t.Helper()
 	resp, err := em.CA().HTTPClient().Get(em.URL() + path)
 	if err != nil {
@@ -117,13 +117,13 @@ func decode(t *testing.T, r io.Reader) map[string]any {
 }
 
 // nextDeviceCode waits for the emulator to announce a device code.
-func nextDeviceCode(t *testing.T, em *entra.Emulator) entra.DeviceCodeIssued {
+func nextDeviceCode(t *testing.T, em *entraemu.Emulator) entraemu.DeviceCodeIssued {
 	t.Helper()
 	select {
 	case dc := <-em.DeviceCodes():
 		return dc
 	case <-time.After(20 * time.Second):
 		t.Fatal("no device code was issued")
-		return entra.DeviceCodeIssued{}
+		return entraemu.DeviceCodeIssued{}
 	}
 }

@@ -1,10 +1,12 @@
-package entra
+package entraemu
 
 import (
 	"context"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // Request is one recorded call to the emulator. It holds identifiers only: secrets, passwords, assertions,
@@ -18,9 +20,19 @@ type Request struct {
 	ClientID  string    `json:"client_id,omitempty"`
 	Scope     string    `json:"scope,omitempty"`
 	Resource  string    `json:"resource,omitempty"`
-	Status    int       `json:"status"`
-	Error     string    `json:"error,omitempty"`
-	ErrorCode int       `json:"error_code,omitempty"`
+	// TokenType and ReqCnf are what a PoP request asks for (token_type=pop and the key's confirmation).
+	TokenType string `json:"token_type,omitempty"`
+	ReqCnf    string `json:"req_cnf,omitempty"`
+	// Credential says how the client authenticated: "secret", "assertion" or "" for none; never the value.
+	Credential string `json:"credential,omitempty"`
+	// AssertionHeader is the JOSE header of a client assertion (alg, x5t, x5c, ...): public, unlike its claims.
+	AssertionHeader map[string]any `json:"assertion_header,omitempty"`
+	// AssertionSubject is the sub claim of a client assertion: the client ID, or a federated identity's
+	// subject (a service account, a pipeline's service connection).
+	AssertionSubject string `json:"assertion_subject,omitempty"`
+	Status           int    `json:"status"`
+	Error            string `json:"error,omitempty"`
+	ErrorCode        int    `json:"error_code,omitempty"`
 }
 
 type recordKey struct{}
@@ -46,6 +58,18 @@ func recordForm(r *http.Request) {
 	rec.ClientID = r.PostForm.Get("client_id")
 	rec.Scope = r.PostForm.Get("scope")
 	rec.Resource = r.PostForm.Get("resource")
+	rec.TokenType = r.PostForm.Get("token_type")
+	rec.ReqCnf = r.PostForm.Get("req_cnf")
+	switch {
+	case r.PostForm.Get("client_secret") != "":
+		rec.Credential = "secret"
+	case r.PostForm.Get("client_assertion") != "":
+		rec.Credential = "assertion"
+		if tok, _, err := jwt.NewParser().ParseUnverified(r.PostForm.Get("client_assertion"), jwt.MapClaims{}); err == nil {
+			rec.AssertionHeader = tok.Header
+			rec.AssertionSubject, _ = tok.Claims.GetSubject()
+		}
+	}
 }
 
 type statusRecorder struct {

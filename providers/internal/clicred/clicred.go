@@ -1,10 +1,15 @@
-// Package clierr turns failures of the Azure command-line tools that some
-// providers run (az, azd) into one line that says what to do.
-package clierr
+// Package clicred gets tokens from the Azure command-line tools that some
+// providers run (az, azd) through azidentity, and turns their failures into
+// one line that says what to do. The tools keep their own sign-in, so these
+// providers return no state.
+package clicred
 
 import (
 	"context"
 	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/kubelogin-dev/kubelogin/providers/internal/entraerr"
 	"github.com/kubelogin-dev/kubelogin/sdk"
@@ -12,6 +17,7 @@ import (
 
 // CLI describes one tool as the user knows it.
 type CLI struct {
+	Mode    string // the login mode that runs it, e.g. "azurecli"
 	Name    string // "the Azure CLI"
 	Binary  string // "az"
 	Command string // what ran, e.g. "az account get-access-token"
@@ -20,6 +26,29 @@ type CLI struct {
 	NotSignedIn []string
 	// Prefix is what azidentity puts before the tool's message.
 	Prefix string
+}
+
+// Token checks that req asks for what the tool can give (one scope, no
+// --legacy, no PoP), then gets it from the credential that newCred builds
+// for req, the provider's own azidentity credential for the tool.
+func (c CLI) Token(ctx context.Context, req *sdk.Request, newCred func(*sdk.Request) (azcore.TokenCredential, error)) (*sdk.Token, error) {
+	switch {
+	case req.Legacy:
+		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "--legacy is not supported by %s: remove it", c.Mode)
+	case req.PoP != nil:
+		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "--pop-enabled is not supported by %s: remove it", c.Mode)
+	case len(req.Scopes) != 1:
+		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "no scope to request: set --server-id")
+	}
+	cred, err := newCred(req)
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeInvalidRequest, "%s settings: %v", c.Binary, err)
+	}
+	at, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: req.Scopes, TenantID: req.TenantID})
+	if err != nil {
+		return nil, c.Classify(ctx, err)
+	}
+	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, TokenType: "Bearer"}, nil
 }
 
 // Classify reads err, as azidentity reports the tool's failure.
