@@ -66,9 +66,11 @@ func (o *Token) ApplyEnv(cmd Command, getenv Getenv) Resolved {
 			break
 		}
 	}
-	credFlag := (o.Changed("client-secret") && o.ClientSecret != "") || (o.Changed("client-certificate") && o.ClientCertificate != "")
-	envCred := o.anySet(cmd, getenv, FieldClientSecret) || o.anySet(cmd, getenv, FieldClientCertificate)
 	filled := map[Field]bool{}
+	if id, ok := o.pairedClientID(cmd, getenv); ok {
+		o.ClientID = id
+		filled[FieldClientID] = true
+	}
 	for _, v := range o.applicable(cmd, -1) {
 		if v.Field == FieldLoginMode || filled[v.Field] {
 			continue
@@ -79,10 +81,6 @@ func (o *Token) ApplyEnv(cmd Command, getenv Getenv) Resolved {
 		}
 		dst, flagSet := o.field(v.Field, &r)
 		switch v.Rule {
-		case Paired:
-			if o.LoginMode == modes.SPN && !credFlag && envCred {
-				flagSet = false
-			}
 		case FillEmpty:
 			if *dst != "" {
 				continue
@@ -126,13 +124,31 @@ func (o *Token) applicable(cmd Command, field Field) []Var {
 	return out
 }
 
-func (o *Token) anySet(cmd Command, getenv Getenv, field Field) bool {
-	for _, v := range o.applicable(cmd, field) {
-		if _, ok := lookup(getenv, v.Name); ok {
-			return true
+// pairedClientID is the Paired rule: for spn with no secret or certificate
+// given as a flag, the client id comes from the family of variables
+// (AZURE_CLIENT_*, AAD_SERVICE_PRINCIPAL_CLIENT_*, ARM_CLIENT_*) that
+// supplies the credential, over the flag and over other families. So a
+// pod's AZURE_CLIENT_ID never pairs with a secret that convert-kubeconfig
+// wrote as AAD_SERVICE_PRINCIPAL_CLIENT_SECRET.
+func (o *Token) pairedClientID(cmd Command, getenv Getenv) (string, bool) {
+	if o.LoginMode != modes.SPN || (o.Changed("client-secret") && o.ClientSecret != "") || (o.Changed("client-certificate") && o.ClientCertificate != "") {
+		return "", false
+	}
+	for _, field := range []Field{FieldClientSecret, FieldClientCertificate} {
+		for _, v := range o.applicable(cmd, field) {
+			if _, ok := lookup(getenv, v.Name); !ok {
+				continue
+			}
+			family := v.Name[:strings.Index(v.Name, "CLIENT_")+len("CLIENT_")]
+			for _, id := range o.applicable(cmd, FieldClientID) {
+				if id.Rule == Paired && id.Name == family+"ID" {
+					return lookup(getenv, id.Name)
+				}
+			}
+			return "", false
 		}
 	}
-	return false
+	return "", false
 }
 
 // field is where a variable's value goes, and whether a flag already set

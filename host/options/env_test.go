@@ -56,6 +56,8 @@ func TestEveryVariable(t *testing.T) {
 		{name: "AAD_LOGIN_METHOD", flag: "--login", get: get(func(o *Token) string { return o.LoginMode }), alone: "env", withFlag: "env"},
 		{name: "AZURE_CLIENT_ID", args: []string{"-l", "msi"}, flag: "--client-id", get: clientID, alone: "env", withFlag: "flag"},
 		{name: "AZURE_CLIENT_ID", args: []string{"-l", "spn"}, flag: "--client-id", env: spnSecret, get: clientID, alone: "env", withFlag: "env"},
+		// A pod's AZURE_CLIENT_ID does not pair with a secret convert-kubeconfig wrote as AAD_*.
+		{name: "AZURE_CLIENT_ID", args: []string{"-l", "spn"}, flag: "--client-id", env: map[string]string{"AAD_SERVICE_PRINCIPAL_CLIENT_SECRET": "s"}, get: clientID, alone: "env", withFlag: "flag"},
 		{name: "AAD_SERVICE_PRINCIPAL_CLIENT_ID", args: []string{"-l", "devicecode"}, flag: "--client-id", get: clientID, alone: "env", withFlag: "flag"},
 		{name: "AAD_SERVICE_PRINCIPAL_CLIENT_ID", args: []string{"-l", "spn"}, flag: "--client-id", env: map[string]string{"AAD_SERVICE_PRINCIPAL_CLIENT_CERTIFICATE": "/c"}, get: clientID, alone: "env", withFlag: "env"},
 		{name: "ARM_CLIENT_ID", args: []string{"-l", "spn", "--use-azurerm-env-vars"}, flag: "--client-id", env: map[string]string{"ARM_CLIENT_SECRET": "s"}, get: clientID, alone: "env", withFlag: "env"},
@@ -271,7 +273,7 @@ func envTable() string {
 	rule := map[Rule]string{
 		FlagFirst:  "used when the flag is not given",
 		ModeSwitch: "get-token: replaces the kubeconfig's `--login`; convert-kubeconfig: used when `-l` is not given",
-		Paired:     "spn with a secret or certificate from the environment and none as a flag: replaces the flag; otherwise used when the flag is not given",
+		Paired:     "spn with a secret or certificate from the same family of variables and none as a flag: replaces the flag; otherwise used when the flag is not given",
 		FillEmpty:  "used when neither the flag nor a variable above sets it",
 		Only:       "the only source",
 		Always:     "always, even with `--disable-environment-override`",

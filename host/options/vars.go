@@ -37,9 +37,9 @@ const (
 	// ModeSwitch: in get-token it replaces --login (the kubeconfig's), so
 	// a kubeconfig's mode can be switched; convert-kubeconfig's own -l wins.
 	ModeSwitch
-	// Paired: a service principal's client id comes from the environment
-	// that supplies its secret or certificate when no secret or certificate
-	// flag is given (spn); otherwise FlagFirst.
+	// Paired: a service principal's client id comes from the same family
+	// of variables as its secret or certificate when no secret or
+	// certificate flag is given (spn); otherwise FlagFirst.
 	Paired
 	// FillEmpty: fills only a value that neither a flag nor a variable
 	// ranked above it set.
