@@ -189,8 +189,9 @@ func TestKubectlPythonProvider(t *testing.T) {
 		}
 	}
 
+	// The host refuses it from the declared spec, before starting Python.
 	r := run(t, env, "kubelogin", "get-token", "--login", pythonMode, "--server-id", entraemu.AKSServerID)
-	if r.code != 1 || !strings.Contains(r.stderr, "add --provider-arg file=PATH") {
+	if r.code != 1 || !strings.Contains(r.stderr, "needs provider arg file") || !strings.Contains(r.stderr, "add --provider-arg file=VALUE") {
 		t.Fatalf("without its file argument: exit %d: %s", r.code, r.stderr)
 	}
 
