@@ -7,8 +7,11 @@ TOOLS     := $(BIN)/tools
 STATICCHECK_VERSION        := v0.8.2
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
+# The modules besides the root: the provider SDK and the examples, each its own
+# go.mod. go's ./... stops at a module boundary, so every target loops over them.
+SUBMODULES := sdk examples/provider-tokenfile
 
-.PHONY: all build test vet fmt-check staticcheck fuzz bench demo proto clean
+.PHONY: all build test vet fmt-check staticcheck tidy-check fuzz bench demo proto proto-baseline clean
 
 all: build
 
@@ -18,7 +21,7 @@ build:
 	$(GO) build -o $(BIN)/ ./internal/cmd/kubelogin-testenv
 
 ## test: vet, gofmt, staticcheck, the unit tests, the end-to-end tests, a short fuzz run
-test: vet fmt-check staticcheck unit e2e
+test: vet fmt-check staticcheck tidy-check unit e2e
 	$(GO) test -run '^$$' -fuzz FuzzConvert -fuzztime 10s ./host/convert/
 
 .PHONY: unit e2e
@@ -26,6 +29,7 @@ test: vet fmt-check staticcheck unit e2e
 ## unit: every package's tests but the end-to-end tier, with the race detector: the loop to run while working
 unit:
 	$(GO) test -race $$($(GO) list ./... | grep -v /e2e)
+	@set -e; for m in $(SUBMODULES); do echo "cd $$m && $(GO) test -race ./..."; (cd $$m && $(GO) test -race ./...); done
 
 ## e2e: the built binaries under real kubectl ($KUBECTL, else kubectl on PATH; skipped without one, failed in CI)
 e2e:
@@ -33,9 +37,15 @@ e2e:
 
 vet:
 	$(GO) vet ./...
+	@set -e; for m in $(SUBMODULES); do echo "cd $$m && $(GO) vet ./..."; (cd $$m && $(GO) vet ./...); done
 
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	@set -e; for m in $(SUBMODULES); do echo "cd $$m && staticcheck ./..."; (cd $$m && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...); done
+
+## tidy-check: go.mod and go.sum of every module are what go mod tidy makes them
+tidy-check:
+	@set -e; for m in . $(SUBMODULES); do (cd $$m && $(GO) mod tidy -diff) || { echo "go mod tidy needed in $$m"; exit 1; }; done
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -54,13 +64,18 @@ bench: build
 demo: build
 	bash scripts/demo.sh
 
-## proto: regenerate sdk/proto from provider.proto (needs Debian's protobuf-compiler)
+## proto: regenerate sdk/proto from provider.proto (needs Debian's protobuf-compiler). The
+## compatibility baseline, provider.v1.binpb, stays: it is the released protocol (sdk/VERSIONING.md)
 proto:
 	@command -v protoc >/dev/null || { echo "protoc is missing: apt-get install protobuf-compiler"; exit 1; }
 	GOBIN=$(TOOLS) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
 	GOBIN=$(TOOLS) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
 	cd sdk/proto && PATH=$(TOOLS):$$PATH protoc --go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative provider.proto
+
+## proto-baseline: record provider.proto as released, at a release only (sdk/VERSIONING.md)
+proto-baseline:
+	cd sdk/proto && protoc --descriptor_set_out=provider.v$$(sed -n 's/^const Version = //p' ../protocol/protocol.go).binpb provider.proto
 
 clean:
 	rm -rf $(BIN)

@@ -174,7 +174,7 @@ func (p *Pipeline) entry(r Request, t *sdk.Token) *cache.Entry {
 		Legacy:        k.Legacy,
 		PoP:           k.PoPKeyID != "",
 		AccessToken:   t.AccessToken,
-		TokenType:     t.TokenType,
+		TokenType:     tokenType(k.PoPKeyID != ""),
 		ExpiresAt:     t.ExpiresAt,
 		State:         t.State,
 		WrittenAt:     p.Now(),
@@ -183,6 +183,15 @@ func (p *Pipeline) entry(r Request, t *sdk.Token) *cache.Entry {
 
 func (p *Pipeline) result(e *cache.Entry, hit bool) Result {
 	return Result{AccessToken: e.AccessToken, TokenType: e.TokenType, ServeUntil: e.ServeUntil(p.Margin), FromCache: hit}
+}
+
+// tokenType is what the cache entry records: the host asked for a PoP token
+// or it did not.
+func tokenType(pop bool) string {
+	if pop {
+		return "pop"
+	}
+	return "Bearer"
 }
 
 func firstNonEmpty(a, b string) string {

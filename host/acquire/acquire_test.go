@@ -40,7 +40,7 @@ func jwtFor(aud string) string {
 
 func give(aud string, life time.Duration, state string, now time.Time) func(*sdk.Request) (*sdk.Token, error) {
 	return func(*sdk.Request) (*sdk.Token, error) {
-		return &sdk.Token{AccessToken: jwtFor(aud), ExpiresAt: now.Add(life), TokenType: "Bearer", State: []byte(state)}, nil
+		return &sdk.Token{AccessToken: jwtFor(aud), ExpiresAt: now.Add(life), State: []byte(state)}, nil
 	}
 }
 
@@ -78,8 +78,8 @@ func newHarness(t *testing.T, withCache bool, answers ...func(*sdk.Request) (*sd
 
 func request(aud string) Request {
 	return Request{
-		Provider: &sdk.Request{LoginMode: "devicecode", ServerID: "srv"},
-		Key:      cache.Key{LoginMode: "devicecode", TenantID: "t", ClientID: "c", ServerID: "srv"},
+		Provider: &sdk.Request{LoginMode: "devicecode"},
+		Key:      cache.Key{LoginMode: "devicecode", TenantID: "t", ClientID: "c"},
 		Audience: aud,
 	}
 }

@@ -27,9 +27,9 @@ func token(mode string) options.Token {
 // request is what those base settings ask the provider for.
 func request(mode string) sdk.Request {
 	return sdk.Request{
-		LoginMode: mode, TenantID: "tenant", ClientID: "client", ServerID: server,
+		LoginMode: mode, TenantID: "tenant", ClientID: "client",
 		Scopes: []string{server + "/.default"}, Resource: server, AuthorityHost: public,
-		Timeout: time.Minute, UserPresent: true,
+		Timeout: time.Minute,
 	}
 }
 
@@ -172,20 +172,19 @@ func TestNew(t *testing.T) {
 		{
 			name: "a trailing slash on the server id is not part of the audience or key", mode: options.DeviceCode,
 			set:  func(t *options.Token) { t.ServerID = server + "/" },
-			want: func(r *sdk.Request, _ *cache.Key) { r.ServerID = server + "/" },
+			want: func(*sdk.Request, *cache.Key) {},
 		},
 		{
 			name: "a server id given as a scope", mode: options.DeviceCode,
 			set: func(t *options.Token) { t.ServerID = server + "/.default" },
 			want: func(r *sdk.Request, k *cache.Key) {
-				r.ServerID, r.Resource, k.ServerID = server+"/.default", server+"/.default", server+"/.default"
+				r.Resource, k.ServerID = server+"/.default", server+"/.default"
 			},
 		},
 		{
 			name: "sovereign cloud by --environment", mode: options.DeviceCode,
 			set: func(t *options.Token) { t.Environment = "AzureChinaCloud" },
 			want: func(r *sdk.Request, k *cache.Key) {
-				r.Environment = "AzureChinaCloud"
 				r.AuthorityHost, k.AuthorityHost = "https://login.chinacloudapi.cn/", "https://login.chinacloudapi.cn/"
 			},
 		},
@@ -195,7 +194,7 @@ func TestNew(t *testing.T) {
 				t.AuthorityHost, t.Environment, t.DisableInstanceDiscovery = "https://login.example/", "AzureChinaCloud", true
 			},
 			want: func(r *sdk.Request, k *cache.Key) {
-				r.Environment, r.DisableInstanceDiscovery = "AzureChinaCloud", true
+				r.DisableInstanceDiscovery = true
 				r.AuthorityHost, k.AuthorityHost = "https://login.example/", "https://login.example/"
 			},
 		},

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,8 +17,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 
 	"github.com/kubelogin-dev/kubelogin/sdk"
+	pb "github.com/kubelogin-dev/kubelogin/sdk/proto"
+	"github.com/kubelogin-dev/kubelogin/sdk/protocol"
 )
 
 type provider struct{ mode string }
@@ -41,7 +45,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 	case "wrongaud":
 		return token("api://someone-else", time.Hour), nil
 	case "bigtoken": // 2 MiB: over the host's default message limit
-		t := token(strings.TrimSuffix(req.ServerID, "/"), time.Hour)
+		t := token(audience(req), time.Hour)
 		t.State = make([]byte, 2<<20)
 		return t, nil
 	case "dumpenv":
@@ -59,11 +63,19 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 	if err := ui.Message("testprovider says hello"); err != nil {
 		return nil, err
 	}
-	aud := strings.TrimSuffix(req.ServerID, "/")
+	return token(audience(req), time.Hour), nil
+}
+
+// audience is what Entra ID would issue the token for: the resource of a
+// legacy request ("spn:" in front), else the first scope's server.
+func audience(req *sdk.Request) string {
 	if req.Legacy {
-		aud = "spn:" + aud
+		return "spn:" + strings.TrimSuffix(req.Resource, "/")
 	}
-	return token(aud, time.Hour), nil
+	if len(req.Scopes) == 0 {
+		return ""
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(req.Scopes[0], "/.default"), "/")
 }
 
 // markStarted leaves a file in $TMPDIR so tests can tell the provider ran.
@@ -82,7 +94,6 @@ func token(aud string, life time.Duration) *sdk.Token {
 	return &sdk.Token{
 		AccessToken: enc([]byte(`{"alg":"none"}`)) + "." + enc(claims) + ".sig",
 		ExpiresAt:   exp,
-		TokenType:   "Bearer",
 	}
 }
 
@@ -97,13 +108,35 @@ func main() {
 		os.Exit(3)
 	case "badversion":
 		plugin.Serve(&plugin.ServeConfig{
-			HandshakeConfig:  sdk.Handshake,
-			VersionedPlugins: map[int]plugin.PluginSet{99: sdk.PluginSets(p)[sdk.ProtocolVersion]},
+			HandshakeConfig: plugin.HandshakeConfig{
+				ProtocolVersion:  protocol.Version,
+				MagicCookieKey:   protocol.MagicCookieKey,
+				MagicCookieValue: protocol.MagicCookieValue,
+			},
+			VersionedPlugins: map[int]plugin.PluginSet{99: {protocol.PluginName: servePlugin{srv: sdk.NewProviderServer(p)}}},
 			GRPCServer:       plugin.DefaultGRPCServer,
 		})
 		return
 	case "slowstart":
 		time.Sleep(time.Hour)
 	}
-	sdk.Serve(p)
+	if err := sdk.Serve(p); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// servePlugin serves a provider under a protocol version of our choosing.
+type servePlugin struct {
+	plugin.NetRPCUnsupportedPlugin
+	srv pb.ProviderServer
+}
+
+func (s servePlugin) GRPCServer(_ *plugin.GRPCBroker, g *grpc.Server) error {
+	pb.RegisterProviderServer(g, s.srv)
+	return nil
+}
+
+func (servePlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (any, error) {
+	return nil, errors.New("testprovider only serves")
 }

@@ -64,7 +64,7 @@ func (provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sdk.
 	if err != nil {
 		return nil, cli.Classify(ctx, err)
 	}
-	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, TokenType: "Bearer"}, nil
+	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn}, nil
 }
 
 // cli is how az's failures read to the user.

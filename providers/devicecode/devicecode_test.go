@@ -20,7 +20,6 @@ func request(f *fakeentra.Server) *sdk.Request {
 		LoginMode:                "devicecode",
 		TenantID:                 "tenant1",
 		ClientID:                 "80faf920-1908-4b52-b5ef-a8e7bedfc67a",
-		ServerID:                 resource,
 		Scopes:                   []string{resource + "/.default"},
 		Resource:                 resource,
 		AuthorityHost:            f.AuthorityHost,
@@ -68,7 +67,7 @@ func firstRun(t *testing.T, f *fakeentra.Server, req *sdk.Request) *sdk.Token {
 		!strings.HasPrefix(dc.Message, "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code "+dc.UserCode) {
 		t.Errorf("device code = %+v", dc)
 	}
-	if tok.TokenType != "Bearer" || tok.AccessToken == "" || len(tok.State) == 0 || tok.Account != fakeentra.Username {
+	if tok.AccessToken == "" || len(tok.State) == 0 || tok.Account != fakeentra.Username {
 		t.Errorf("token = %v", tok)
 	}
 	return tok

@@ -78,7 +78,6 @@ func result(res public.AuthResult, blob *msalcache.Blob) *sdk.Token {
 	return &sdk.Token{
 		AccessToken: res.AccessToken,
 		ExpiresAt:   res.ExpiresOn,
-		TokenType:   "Bearer",
 		State:       blob.Bytes(),
 		Account:     res.Account.PreferredUsername,
 	}

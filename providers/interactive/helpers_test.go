@@ -49,15 +49,13 @@ func newEmulator(t *testing.T, opts entra.Options) *entra.Emulator {
 	return em
 }
 
-// request is what the host sends for `-l interactive`. UserPresent stays
-// false, as under kubectl's interactiveMode Never: the browser needs no
-// terminal.
+// request is what the host sends for `-l interactive`, also under kubectl's
+// interactiveMode Never: the browser needs no terminal.
 func request(em *entra.Emulator) *sdk.Request {
 	return &sdk.Request{
 		LoginMode:                "interactive",
 		TenantID:                 entra.DefaultTenantID,
 		ClientID:                 entra.AKSClientID,
-		ServerID:                 entra.AKSServerID,
 		Scopes:                   []string{entra.AKSServerID + "/.default"},
 		AuthorityHost:            em.URL(),
 		DisableInstanceDiscovery: true,

@@ -41,7 +41,7 @@ func silent(ctx context.Context, app public.Client, req *sdk.Request, blob *msal
 	}
 	res, err := app.AcquireTokenSilent(ctx, req.Scopes, opts...)
 	if err == nil {
-		return result(res, req, blob), nil
+		return result(res, blob), nil
 	}
 	e := entraerr.Classify(ctx, err)
 	switch e.Code {
@@ -80,18 +80,13 @@ func signIn(ctx context.Context, app public.Client, req *sdk.Request, blob *msal
 	if err != nil {
 		return nil, signInError(ctx, err, opened)
 	}
-	return result(res, req, blob), nil
+	return result(res, blob), nil
 }
 
-func result(res public.AuthResult, req *sdk.Request, blob *msalcache.Blob) *sdk.Token {
-	typ := "Bearer"
-	if req.PoP != nil {
-		typ = "pop"
-	}
+func result(res public.AuthResult, blob *msalcache.Blob) *sdk.Token {
 	return &sdk.Token{
 		AccessToken: res.AccessToken,
 		ExpiresAt:   res.ExpiresOn,
-		TokenType:   typ,
 		State:       blob.Bytes(),
 		Account:     res.Account.PreferredUsername,
 	}

@@ -74,12 +74,8 @@ func result(res public.AuthResult, req *sdk.Request, blob *msalcache.Blob) *sdk.
 	tok := &sdk.Token{
 		AccessToken: res.AccessToken,
 		ExpiresAt:   res.ExpiresOn,
-		TokenType:   "Bearer",
 		State:       blob.Bytes(),
 		Account:     res.Account.PreferredUsername,
-	}
-	if req.PoP != nil {
-		tok.TokenType = "pop"
 	}
 	if tok.Account == "" {
 		tok.Account = req.Credentials.Username

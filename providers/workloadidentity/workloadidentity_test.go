@@ -24,7 +24,6 @@ func request(f *idp, tokenFile string) *sdk.Request {
 		LoginMode:                "workloadidentity",
 		TenantID:                 tenantID,
 		ClientID:                 clientID,
-		ServerID:                 serverID,
 		Scopes:                   []string{serverID + "/.default"},
 		Resource:                 serverID,
 		AuthorityHost:            f.authorityHost,
@@ -61,7 +60,7 @@ func TestTokenFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok.TokenType != "Bearer" || tok.AccessToken != "at-1" || tok.Account != clientID || time.Until(tok.ExpiresAt) < 50*time.Minute {
+	if tok.AccessToken != "at-1" || tok.Account != clientID || time.Until(tok.ExpiresAt) < 50*time.Minute {
 		t.Errorf("token = %v (%s)", tok, tok.AccessToken)
 	}
 	form := f.forms()[0]

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/kubelogin-dev/kubelogin/sdk"
+	"github.com/kubelogin-dev/kubelogin/sdk/protocol"
 )
 
 // Options configure Run.
@@ -72,7 +73,7 @@ func Run(t *testing.T, binary string, opts Options) {
 		opts.Slack = 3 * time.Second
 	}
 	// Trace logging exercises every log line the provider can write.
-	env := append([]string{sdk.LogLevelEnv + "=trace"}, opts.Env...)
+	env := append([]string{protocol.LogLevelEnv + "=trace"}, opts.Env...)
 	secrets := secretsOf(opts)
 
 	t.Run("refuses to run without the handshake cookie", func(t *testing.T) {
@@ -172,7 +173,7 @@ func checkNoCookie(binary string, env []string) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary)
 	for _, kv := range append(os.Environ(), env...) {
-		if !strings.HasPrefix(kv, sdk.Handshake.MagicCookieKey+"=") {
+		if !strings.HasPrefix(kv, protocol.MagicCookieKey+"=") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}

@@ -143,17 +143,14 @@ func placeSetting(r *sdk.Request, s sdk.Setting) {
 	}
 	switch s {
 	case sdk.SettingServerID:
-		set(&r.ServerID, "kit-server")
 		if len(r.Scopes) == 0 {
-			r.Scopes = []string{r.ServerID + "/.default"}
+			r.Scopes = []string{"kit-server/.default"}
 		}
-		set(&r.Resource, r.ServerID)
+		set(&r.Resource, "kit-server")
 	case sdk.SettingClientID:
 		set(&r.ClientID, "00000000-0000-0000-0000-00000000c11e")
 	case sdk.SettingTenantID:
 		set(&r.TenantID, "00000000-0000-0000-0000-0000000073e7")
-	case sdk.SettingEnvironment:
-		set(&r.Environment, "AzurePublicCloud")
 	case sdk.SettingLoginHint:
 		set(&r.LoginHint, "kit@example.com")
 	case sdk.SettingRedirectURL:
@@ -168,15 +165,14 @@ func placeSetting(r *sdk.Request, s sdk.Setting) {
 func clearSetting(r *sdk.Request, s sdk.Setting) {
 	switch s {
 	case sdk.SettingServerID:
-		r.ServerID, r.Scopes, r.Resource = "", nil, ""
+		r.Scopes, r.Resource = nil, ""
 	case sdk.SettingClientID:
 		r.ClientID = ""
 	case sdk.SettingTenantID:
 		r.TenantID = ""
-	case sdk.SettingAuthorityHost:
+	case sdk.SettingAuthorityHost, sdk.SettingEnvironment:
+		// The host resolves either into AuthorityHost.
 		r.AuthorityHost, r.DisableInstanceDiscovery = "", false
-	case sdk.SettingEnvironment:
-		r.Environment = ""
 	case sdk.SettingLoginHint:
 		r.LoginHint = ""
 	case sdk.SettingRedirectURL:

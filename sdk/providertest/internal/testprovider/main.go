@@ -88,7 +88,7 @@ func (provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk
 	if err := ui.Message("hello"); err != nil {
 		return nil, err
 	}
-	tok := &sdk.Token{AccessToken: "at", ExpiresAt: time.Now().Add(time.Hour), TokenType: "Bearer"}
+	tok := &sdk.Token{AccessToken: "at", ExpiresAt: time.Now().Add(time.Hour)}
 	if fault == "no-expiry" {
 		tok.ExpiresAt = time.Time{}
 	}
