@@ -82,7 +82,7 @@ func TestDetectsOutputFaults(t *testing.T) {
 
 func TestDetectsIgnoredTimeout(t *testing.T) {
 	p := Start(t, testBinary, 0, "TESTPROVIDER_FAULT=ignore-ctx")
-	_, err := checkTimeout(t, p, request, time.Second)
+	_, err := checkTimeout(p, request, time.Second, newBlackhole(t))
 	if err == nil || !strings.Contains(err.Error(), "took") {
 		t.Errorf("err = %v, want a complaint about the time taken", err)
 	}

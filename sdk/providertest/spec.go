@@ -58,29 +58,9 @@ const refusalTimeout = time.Second
 // with placeholders. Every request points at authority, a server that never
 // answers, so a provider that does not refuse cannot reach a real one.
 func omissions(m sdk.ModeSpec, base *sdk.Request, authority string) []omission {
-	full := sdk.Request{LoginMode: m.LoginMode}
-	if base != nil && base.LoginMode == m.LoginMode {
-		full = *base
-		full.Extra = maps.Clone(base.Extra)
-	}
+	full := complete(m, base)
 	full.AuthorityHost, full.DisableInstanceDiscovery, full.Timeout = authority, true, refusalTimeout
 	full.State = nil
-	for _, s := range m.Settings {
-		if s.Required {
-			placeSetting(&full, s.Setting)
-		}
-	}
-	if m.CredentialRequired && !hasCredential(full.Credentials, m.Credentials) {
-		placeCredential(&full.Credentials, m.Credentials[0])
-	}
-	for _, a := range m.Args {
-		if a.Required && full.Extra[a.Name] == "" {
-			if full.Extra == nil {
-				full.Extra = map[string]string{}
-			}
-			full.Extra[a.Name] = "kit-placeholder"
-		}
-	}
 
 	var out []omission
 	without := func(what string, edit func(*sdk.Request)) {
@@ -116,6 +96,33 @@ func omissions(m sdk.ModeSpec, base *sdk.Request, authority string) []omission {
 		}
 	}
 	return out
+}
+
+// complete returns base (nil: an empty request) for mode m with what m
+// requires and base lacks filled with placeholders.
+func complete(m sdk.ModeSpec, base *sdk.Request) sdk.Request {
+	full := sdk.Request{LoginMode: m.LoginMode}
+	if base != nil && base.LoginMode == m.LoginMode {
+		full = *base
+		full.Extra = maps.Clone(base.Extra)
+	}
+	for _, s := range m.Settings {
+		if s.Required {
+			placeSetting(&full, s.Setting)
+		}
+	}
+	if m.CredentialRequired && !hasCredential(full.Credentials, m.Credentials) {
+		placeCredential(&full.Credentials, m.Credentials[0])
+	}
+	for _, a := range m.Args {
+		if a.Required && full.Extra[a.Name] == "" {
+			if full.Extra == nil {
+				full.Extra = map[string]string{}
+			}
+			full.Extra[a.Name] = "kit-placeholder"
+		}
+	}
+	return full
 }
 
 // checkRefusals sends each omission and expects CodeInvalidRequest.
