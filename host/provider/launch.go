@@ -155,10 +155,15 @@ func attach(c Candidate, logger hclog.Logger, maxMsg int) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: provider %s address %q: %w", protocol.ReattachEnv, c.Mode, r.Address, err)
 	}
+	if versionedPlugins()[r.ProtocolVersion] == nil {
+		return nil, fmt.Errorf("%s: provider %s speaks protocol version %d, which this kubelogin does not: rebuild it against this release's sdk", protocol.ReattachEnv, c.Mode, r.ProtocolVersion)
+	}
 	p := &Process{Candidate: c, sink: &logSink{logger: logger.Named(c.Mode)}, maxMsg: maxMsg}
 	p.client = plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  handshake,
-		VersionedPlugins: versionedPlugins(),
+		HandshakeConfig: handshake,
+		// A reattached client skips version negotiation: it uses the set of
+		// the version the provider printed.
+		Plugins: versionedPlugins()[r.ProtocolVersion],
 		Reattach: &plugin.ReattachConfig{
 			Protocol:        plugin.Protocol(r.Protocol),
 			ProtocolVersion: r.ProtocolVersion,
