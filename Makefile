@@ -7,8 +7,11 @@ TOOLS     := $(BIN)/tools
 STATICCHECK_VERSION        := v0.8.2
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
+# The modules besides the root: the provider SDK and the examples, each its own
+# go.mod. go's ./... stops at a module boundary, so every target loops over them.
+SUBMODULES := sdk examples/provider-tokenfile
 
-.PHONY: all build test vet vet-cross fmt-check staticcheck dist fuzz bench demo proto clean
+.PHONY: all build test vet vet-cross fmt-check staticcheck tidy-check dist fuzz bench demo proto proto-baseline clean
 
 all: build
 
@@ -17,8 +20,8 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
 	$(GO) build -o $(BIN)/ ./internal/cmd/kubelogin-testenv
 
-## test: vet (also as darwin and windows), gofmt, staticcheck, the unit tests, the end-to-end tests, the release check, a short fuzz run
-test: vet vet-cross fmt-check staticcheck unit e2e dist-check
+## test: vet (also as darwin and windows), gofmt, staticcheck, tidy, the unit tests, the end-to-end tests, the release check, a short fuzz run
+test: vet vet-cross fmt-check staticcheck tidy-check unit e2e dist-check
 	$(GO) test -run '^$$' -fuzz FuzzConvert -fuzztime 10s ./host/convert/
 
 .PHONY: unit e2e dist-check
@@ -26,6 +29,7 @@ test: vet vet-cross fmt-check staticcheck unit e2e dist-check
 ## unit: every package's tests but the end-to-end tier and the release check, with the race detector: the loop to run while working
 unit:
 	$(GO) test -race $$($(GO) list ./... | grep -v -e /e2e -e /internal/dist)
+	@set -e; for m in $(SUBMODULES); do echo "cd $$m && $(GO) test -race ./..."; (cd $$m && $(GO) test -race ./...); done
 
 ## dist-check: build the release for this platform and windows/amd64 and check it as a user would (internal/dist)
 dist-check:
@@ -37,6 +41,7 @@ e2e:
 
 vet:
 	$(GO) vet ./...
+	@set -e; for m in $(SUBMODULES); do echo "cd $$m && $(GO) vet ./..."; (cd $$m && $(GO) vet ./...); done
 
 ## vet-cross: go vet as macOS and Windows builds see the code (e2e is Linux-only: it signals processes with syscall.Kill)
 vet-cross:
@@ -45,6 +50,11 @@ vet-cross:
 
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	@set -e; for m in $(SUBMODULES); do echo "cd $$m && staticcheck ./..."; (cd $$m && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...); done
+
+## tidy-check: go.mod and go.sum of every module are what go mod tidy makes them
+tidy-check:
+	@set -e; for m in . $(SUBMODULES); do (cd $$m && $(GO) mod tidy -diff) || { echo "go mod tidy needed in $$m"; exit 1; }; done
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -70,13 +80,18 @@ bench: build
 demo: build
 	bash scripts/demo.sh
 
-## proto: regenerate sdk/proto from provider.proto (needs Debian's protobuf-compiler)
+## proto: regenerate sdk/proto from provider.proto (needs Debian's protobuf-compiler). The
+## compatibility baseline, provider.v1.binpb, stays: it is the released protocol (sdk/VERSIONING.md)
 proto:
 	@command -v protoc >/dev/null || { echo "protoc is missing: apt-get install protobuf-compiler"; exit 1; }
 	GOBIN=$(TOOLS) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
 	GOBIN=$(TOOLS) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
 	cd sdk/proto && PATH=$(TOOLS):$$PATH protoc --go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative provider.proto
+
+## proto-baseline: record provider.proto as released, at a release only (sdk/VERSIONING.md)
+proto-baseline:
+	cd sdk/proto && protoc --descriptor_set_out=provider.v$$(sed -n 's/^const Version = //p' ../protocol/protocol.go).binpb provider.proto
 
 clean:
 	rm -rf $(BIN) dist

@@ -45,15 +45,16 @@ func buildAll(dir string) error {
 	if err != nil {
 		return err
 	}
-	goCmd := func(env []string, args ...string) error {
+	goCmdIn := func(dir string, env []string, args ...string) error {
 		cmd := exec.Command("go", args...)
-		cmd.Dir = root
+		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), append(env, "CGO_ENABLED=0")...)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go %v: %v\n%s", args, err, b)
 		}
 		return nil
 	}
+	goCmd := func(env []string, args ...string) error { return goCmdIn(root, env, args...) }
 	build := func(out string, pkgs ...string) error {
 		return goCmd(nil, append([]string{"build", "-o", out}, pkgs...)...)
 	}
@@ -71,8 +72,10 @@ func buildAll(dir string) error {
 	if err := build(tp+string(filepath.Separator), "github.com/kubelogin-dev/kubelogin/sdk/providertest/internal/testprovider"); err != nil {
 		return err
 	}
-	// The example third-party provider, installed as an outsider would.
-	if err := build(filepath.Join(tp, "kubelogin-provider-tokenfile"), "./examples/provider-tokenfile"); err != nil {
+	// The example third-party provider, a module of its own built against the
+	// sdk module alone, installed as an outsider would.
+	if err := goCmdIn(filepath.Join(root, "examples", "provider-tokenfile"), nil,
+		"build", "-o", filepath.Join(tp, "kubelogin-provider-tokenfile"), "."); err != nil {
 		return err
 	}
 	for _, m := range testProviderModes {

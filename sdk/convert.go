@@ -6,8 +6,11 @@ import (
 	pb "github.com/kubelogin-dev/kubelogin/sdk/proto"
 )
 
+// The conversions here go one way, as a provider needs them: requests in,
+// descriptions and tokens out. A host brings its own for the other way.
+
 func infoToProto(i Info) *pb.DescribeResponse {
-	i = i.withDerived()
+	i = i.Derived()
 	out := &pb.DescribeResponse{
 		Name:         i.Name,
 		Version:      i.Version,
@@ -20,25 +23,8 @@ func infoToProto(i Info) *pb.DescribeResponse {
 	return out
 }
 
-func infoFromProto(r *pb.DescribeResponse) Info {
-	out := Info{
-		Name:         r.Name,
-		Version:      r.Version,
-		LoginModes:   r.LoginModes,
-		Capabilities: capabilitiesFromProto(r.GetCapabilities()),
-	}
-	for _, m := range r.Modes {
-		out.Modes = append(out.Modes, modeFromProto(m))
-	}
-	return out.withDerived()
-}
-
 func capabilitiesToProto(c Capabilities) *pb.Capabilities {
 	return &pb.Capabilities{Interactive: c.Interactive, Pop: c.PoP, Legacy: c.Legacy, Stateful: c.Stateful}
-}
-
-func capabilitiesFromProto(c *pb.Capabilities) Capabilities {
-	return Capabilities{Interactive: c.GetInteractive(), PoP: c.GetPop(), Legacy: c.GetLegacy(), Stateful: c.GetStateful()}
 }
 
 func modeToProto(m ModeSpec) *pb.ModeSpec {
@@ -64,79 +50,16 @@ func modeToProto(m ModeSpec) *pb.ModeSpec {
 	return out
 }
 
-// modeFromProto keeps an unspecified token kind as is: the host reads it as
-// an Entra ID access token, and the conformance kit refuses it.
-func modeFromProto(m *pb.ModeSpec) ModeSpec {
-	out := ModeSpec{
-		LoginMode:          m.LoginMode,
-		Description:        m.Description,
-		CredentialRequired: m.CredentialRequired,
-		Token:              TokenKind(m.Token),
-		Capabilities:       capabilitiesFromProto(m.GetCapabilities()),
-	}
-	for _, s := range m.Settings {
-		out.Settings = append(out.Settings, SettingSpec{Setting: Setting(s.Setting), Required: s.Required})
-	}
-	for _, k := range m.Credentials {
-		out.Credentials = append(out.Credentials, CredentialKind(k))
-	}
-	for _, a := range m.Args {
-		out.Args = append(out.Args, ProviderArg{Name: a.Name, Description: a.Description, Required: a.Required, Secret: a.Secret})
-	}
-	for _, f := range m.InvalidationFiles {
-		out.InvalidationFiles = append(out.InvalidationFiles, InvalidationFile{Paths: f.Paths})
-	}
-	return out
-}
-
-func requestToProto(r *Request) *pb.GetTokenRequest {
-	out := &pb.GetTokenRequest{
-		LoginMode:                r.LoginMode,
-		TenantId:                 r.TenantID,
-		ClientId:                 r.ClientID,
-		ServerId:                 r.ServerID,
-		Scopes:                   r.Scopes,
-		Legacy:                   r.Legacy,
-		Resource:                 r.Resource,
-		AuthorityHost:            r.AuthorityHost,
-		Environment:              r.Environment,
-		DisableInstanceDiscovery: r.DisableInstanceDiscovery,
-		Credentials: &pb.Credentials{
-			ClientSecret:              r.Credentials.ClientSecret,
-			ClientCertificatePath:     r.Credentials.ClientCertificatePath,
-			ClientCertificatePassword: r.Credentials.ClientCertificatePassword,
-			Username:                  r.Credentials.Username,
-			Password:                  r.Credentials.Password,
-			FederatedTokenFile:        r.Credentials.FederatedTokenFile,
-			IdentityResourceId:        r.Credentials.IdentityResourceID,
-			OidcRequestUrl:            r.Credentials.OIDCRequestURL,
-			OidcRequestToken:          r.Credentials.OIDCRequestToken,
-		},
-		LoginHint:   r.LoginHint,
-		RedirectUrl: r.RedirectURL,
-		TimeoutMs:   r.Timeout.Milliseconds(),
-		UserPresent: r.UserPresent,
-		State:       r.State,
-		Extra:       r.Extra,
-	}
-	if r.PoP != nil {
-		out.Pop = &pb.PoPRequest{ReqCnf: r.PoP.ReqCnf}
-	}
-	return out
-}
-
 func requestFromProto(r *pb.GetTokenRequest) *Request {
 	c := r.GetCredentials()
 	out := &Request{
 		LoginMode:                r.LoginMode,
 		TenantID:                 r.TenantId,
 		ClientID:                 r.ClientId,
-		ServerID:                 r.ServerId,
 		Scopes:                   r.Scopes,
 		Legacy:                   r.Legacy,
 		Resource:                 r.Resource,
 		AuthorityHost:            r.AuthorityHost,
-		Environment:              r.Environment,
 		DisableInstanceDiscovery: r.DisableInstanceDiscovery,
 		Credentials: Credentials{
 			ClientSecret:              c.GetClientSecret(),
@@ -152,7 +75,6 @@ func requestFromProto(r *pb.GetTokenRequest) *Request {
 		LoginHint:   r.LoginHint,
 		RedirectURL: r.RedirectUrl,
 		Timeout:     time.Duration(r.TimeoutMs) * time.Millisecond,
-		UserPresent: r.UserPresent,
 		State:       r.State,
 		Extra:       r.Extra,
 	}
@@ -166,18 +88,7 @@ func tokenToProto(t *Token) *pb.Token {
 	return &pb.Token{
 		AccessToken:   t.AccessToken,
 		ExpiresAtUnix: unixOrZeroOf(t.ExpiresAt),
-		TokenType:     t.TokenType,
 		State:         t.State,
 		Account:       t.Account,
-	}
-}
-
-func tokenFromProto(t *pb.Token) *Token {
-	return &Token{
-		AccessToken: t.AccessToken,
-		ExpiresAt:   unixOrZero(t.ExpiresAtUnix),
-		TokenType:   t.TokenType,
-		State:       t.State,
-		Account:     t.Account,
 	}
 }

@@ -51,7 +51,17 @@
 // Info.LoginModes and Info.Capabilities are what hosts that predate mode
 // specs read; Serve fills them from Modes.
 //
+// # Serving, logging and debugging
+//
+// Serve runs the provider under the host; Logger writes hclog JSON lines to
+// stderr, which the host shows with -v. WithDebug (or KUBELOGIN_PROVIDER_DEBUG=1
+// in a provider started by hand) serves it for a debugger and prints the
+// KUBELOGIN_PROVIDER_REATTACH value that makes kubelogin attach to it.
+//
 // The wire protocol is gRPC over hashicorp/go-plugin; proto/provider.proto is
-// the normative description, so providers can be written in any language.
-// This package imports neither the host nor any Azure or Kubernetes library.
+// the normative description, so providers can be written in any language,
+// and package protocol holds the handshake values both ends use.
+// VERSIONING.md says what changes need a new protocol version. This module
+// is the whole of what a provider needs: it imports neither the host nor any
+// Azure or Kubernetes library, and the host brings its own client.
 package sdk

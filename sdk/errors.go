@@ -22,7 +22,6 @@ const (
 	CodeCancelled           ErrorCode = 8  // cancelled or timed out
 	CodeClockSkew           ErrorCode = 9  // the local clock is off
 	CodeUnavailable         ErrorCode = 10 // identity provider unreachable
-	CodeUserRequired        ErrorCode = 11 // a human is needed but none is present
 )
 
 var codeNames = map[ErrorCode]string{
@@ -37,7 +36,6 @@ var codeNames = map[ErrorCode]string{
 	CodeCancelled:           "cancelled",
 	CodeClockSkew:           "clock_skew",
 	CodeUnavailable:         "unavailable",
-	CodeUserRequired:        "user_required",
 }
 
 func (c ErrorCode) String() string {

@@ -1,9 +1,7 @@
 package sdk
 
 import (
-	"context"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -21,50 +19,6 @@ func fullSpec() ModeSpec {
 		Token:              TokenEntraID,
 		Capabilities:       Capabilities{Interactive: true, PoP: true, Legacy: true, Stateful: true},
 		InvalidationFiles:  []InvalidationFile{{Paths: []string{"${X}/a", "~/a"}}},
-	}
-}
-
-// TestModeRoundTrip fails when a field is added to ModeSpec but not to the
-// wire conversion.
-func TestModeRoundTrip(t *testing.T) {
-	in := fullSpec()
-	v := reflect.ValueOf(in)
-	for i := 0; i < v.NumField(); i++ {
-		if v.Field(i).IsZero() {
-			t.Fatalf("fullSpec leaves %s unset: set it so the round trip covers it", v.Type().Field(i).Name)
-		}
-	}
-	if out := modeFromProto(modeToProto(in)); !reflect.DeepEqual(in, out) {
-		t.Fatalf("round trip changed the spec:\n in %#v\nout %#v", in, out)
-	}
-}
-
-type described Info
-
-func (d described) Describe() Info { return Info(d) }
-func (described) GetToken(context.Context, *Request, UI) (*Token, error) {
-	return nil, Errorf(CodeInvalidRequest, "unused")
-}
-
-// TestDescribeFillsV1Fields: a provider that declares only mode specs still
-// reads right to a host that knows only login_modes and capabilities.
-func TestDescribeFillsV1Fields(t *testing.T) {
-	a, b := fullSpec(), fullSpec()
-	a.LoginMode, a.Capabilities = "a", Capabilities{PoP: true}
-	b.LoginMode, b.Capabilities = "b", Capabilities{Legacy: true}
-	info, err := connect(t, described{Name: "n", Version: "1.0.0", Modes: []ModeSpec{a, b}}).Describe(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := Info{Name: "n", Version: "1.0.0", Modes: []ModeSpec{a, b}, LoginModes: []string{"a", "b"}, Capabilities: Capabilities{PoP: true, Legacy: true}}
-	if !reflect.DeepEqual(info, want) {
-		t.Fatalf("Describe = %#v\nwant %#v", info, want)
-	}
-	if m, ok := info.Mode("b"); !ok || m.LoginMode != "b" {
-		t.Fatalf("Mode(b) = %v, %t", m, ok)
-	}
-	if _, ok := info.Mode("c"); ok {
-		t.Fatal("Mode(c) found a mode that is not declared")
 	}
 }
 
@@ -88,6 +42,21 @@ func TestEnumsMatchProto(t *testing.T) {
 	}
 	if len(pb.CredentialKind_name) != 4 || pb.TokenKind(TokenEntraID) != pb.TokenKind_TOKEN_KIND_ENTRA_ACCESS_TOKEN || pb.TokenKind(TokenOpaque) != pb.TokenKind_TOKEN_KIND_OPAQUE {
 		t.Fatal("credential or token kinds differ between Go and the proto")
+	}
+}
+
+// TestErrorCodesMatchProto: an error travels as its number, so every Go
+// code must be the proto value of that number and name, and the proto must
+// have no code Go lacks.
+func TestErrorCodesMatchProto(t *testing.T) {
+	if len(codeNames) != len(pb.ErrorCode_name) {
+		t.Errorf("Go declares %d error codes, the proto %d", len(codeNames), len(pb.ErrorCode_name))
+	}
+	for num, name := range pb.ErrorCode_name {
+		want := strings.ToLower(strings.TrimPrefix(name, "ERROR_CODE_"))
+		if got := ErrorCode(num).String(); got != want {
+			t.Errorf("proto error code %d is %s; Go calls %d %q", num, name, num, got)
+		}
 	}
 }
 

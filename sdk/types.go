@@ -29,9 +29,9 @@ func (i Info) Mode(name string) (ModeSpec, bool) {
 	return ModeSpec{}, false
 }
 
-// withDerived fills LoginModes and Capabilities from Modes where they are
-// empty, so hosts reading either form see the same provider.
-func (i Info) withDerived() Info {
+// Derived returns i with LoginModes and Capabilities filled from Modes where
+// they are empty, so hosts reading either form see the same provider.
+func (i Info) Derived() Info {
 	if len(i.LoginModes) == 0 {
 		for _, m := range i.Modes {
 			i.LoginModes = append(i.LoginModes, m.LoginMode)
@@ -68,7 +68,6 @@ type Request struct {
 	LoginMode string
 	TenantID  string
 	ClientID  string
-	ServerID  string
 	// Scopes are the v2 scopes to request, e.g. "<server-id>/.default".
 	Scopes []string
 	// Legacy asks for a v1 token for Resource instead of Scopes.
@@ -76,16 +75,14 @@ type Request struct {
 	Resource string
 	// AuthorityHost ends with a slash, e.g. "https://login.microsoftonline.com/".
 	AuthorityHost            string
-	Environment              string
 	DisableInstanceDiscovery bool
 	Credentials              Credentials
 	LoginHint                string
 	RedirectURL              string
-	// Timeout is what the host allows for the whole request.
+	// Timeout is what the host allows for the whole request. Standard input
+	// is never available to a provider: a flow that needs a person asks
+	// through the UI.
 	Timeout time.Duration
-	// UserPresent says a human may be asked to act (device code, browser).
-	// Standard input is never available to a provider.
-	UserPresent bool
 	// State is what this provider returned with its last token, or nil.
 	State []byte
 	// PoP, when set, asks for a Proof-of-Possession token bound to the
@@ -97,9 +94,9 @@ type Request struct {
 // Format shows the settings without secrets or state, so a provider can log
 // a request as a whole.
 func (r Request) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "{mode:%s tenant:%s client:%s server:%s scopes:%v legacy:%t resource:%s authority:%s credentials:%v login_hint:%q user_present:%t state:%d bytes pop:%t timeout:%s}",
-		r.LoginMode, r.TenantID, r.ClientID, r.ServerID, r.Scopes, r.Legacy, r.Resource, r.AuthorityHost,
-		r.Credentials, r.LoginHint, r.UserPresent, len(r.State), r.PoP != nil, r.Timeout)
+	fmt.Fprintf(f, "{mode:%s tenant:%s client:%s scopes:%v legacy:%t resource:%s authority:%s credentials:%v login_hint:%q state:%d bytes pop:%t timeout:%s}",
+		r.LoginMode, r.TenantID, r.ClientID, r.Scopes, r.Legacy, r.Resource, r.AuthorityHost,
+		r.Credentials, r.LoginHint, len(r.State), r.PoP != nil, r.Timeout)
 }
 
 // PoPRequest carries the request confirmation the identity provider binds a
@@ -144,8 +141,6 @@ func (c Credentials) Format(f fmt.State, _ rune) {
 type Token struct {
 	AccessToken string
 	ExpiresAt   time.Time
-	// TokenType is "Bearer" or "pop".
-	TokenType string
 	// State is handed back in the next Request; nil means none.
 	State []byte
 	// Account names who the token was issued to, for display only.
@@ -154,7 +149,7 @@ type Token struct {
 
 // Format redacts the access token and state.
 func (t Token) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "{type:%s expires:%s account:%q state:%d bytes}", t.TokenType, t.ExpiresAt.UTC().Format(time.RFC3339), t.Account, len(t.State))
+	fmt.Fprintf(f, "{expires:%s account:%q state:%d bytes}", t.ExpiresAt.UTC().Format(time.RFC3339), t.Account, len(t.State))
 }
 
 // DeviceCode is what the user needs to complete a device code sign-in.

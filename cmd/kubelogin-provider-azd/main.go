@@ -2,8 +2,14 @@
 package main
 
 import (
+	"log"
+
 	"github.com/kubelogin-dev/kubelogin/providers/azd"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-func main() { sdk.Serve(azd.New()) }
+func main() {
+	if err := sdk.Serve(azd.New()); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -2,8 +2,14 @@
 package main
 
 import (
+	"log"
+
 	"github.com/kubelogin-dev/kubelogin/providers/azurecli"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-func main() { sdk.Serve(azurecli.New()) }
+func main() {
+	if err := sdk.Serve(azurecli.New()); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -2,8 +2,14 @@
 package main
 
 import (
+	"log"
+
 	"github.com/kubelogin-dev/kubelogin/providers/azurepipelines"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-func main() { sdk.Serve(azurepipelines.New()) }
+func main() {
+	if err := sdk.Serve(azurepipelines.New()); err != nil {
+		log.Fatal(err)
+	}
+}

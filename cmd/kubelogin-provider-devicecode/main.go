@@ -2,8 +2,14 @@
 package main
 
 import (
+	"log"
+
 	"github.com/kubelogin-dev/kubelogin/providers/devicecode"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-func main() { sdk.Serve(devicecode.New()) }
+func main() {
+	if err := sdk.Serve(devicecode.New()); err != nil {
+		log.Fatal(err)
+	}
+}

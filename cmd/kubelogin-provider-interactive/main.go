@@ -2,8 +2,14 @@
 package main
 
 import (
+	"log"
+
 	"github.com/kubelogin-dev/kubelogin/providers/interactive"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-func main() { sdk.Serve(interactive.New()) }
+func main() {
+	if err := sdk.Serve(interactive.New()); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -2,8 +2,14 @@
 package main
 
 import (
+	"log"
+
 	"github.com/kubelogin-dev/kubelogin/providers/msi"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-func main() { sdk.Serve(msi.New()) }
+func main() {
+	if err := sdk.Serve(msi.New()); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -2,8 +2,14 @@
 package main
 
 import (
+	"log"
+
 	"github.com/kubelogin-dev/kubelogin/providers/ropc"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-func main() { sdk.Serve(ropc.New()) }
+func main() {
+	if err := sdk.Serve(ropc.New()); err != nil {
+		log.Fatal(err)
+	}
+}

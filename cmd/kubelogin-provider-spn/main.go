@@ -2,8 +2,14 @@
 package main
 
 import (
+	"log"
+
 	"github.com/kubelogin-dev/kubelogin/providers/spn"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-func main() { sdk.Serve(spn.New()) }
+func main() {
+	if err := sdk.Serve(spn.New()); err != nil {
+		log.Fatal(err)
+	}
+}

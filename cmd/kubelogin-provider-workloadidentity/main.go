@@ -2,8 +2,14 @@
 package main
 
 import (
+	"log"
+
 	"github.com/kubelogin-dev/kubelogin/providers/workloadidentity"
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-func main() { sdk.Serve(workloadidentity.New()) }
+func main() {
+	if err := sdk.Serve(workloadidentity.New()); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -3,14 +3,22 @@
 // It serves the login mode "tokenfile": the token is a JWT that some other
 // tool keeps fresh in a file, named with `--provider-arg file=PATH`.
 //
-//	go build -o kubelogin-provider-tokenfile ./examples/provider-tokenfile
+// It is a module of its own that requires the SDK module alone; go.mod's
+// replace builds it against ../../sdk while developing kubelogin itself.
+//
+//	cd examples/provider-tokenfile && go build -o kubelogin-provider-tokenfile .
 //	kubelogin get-token -l tokenfile --server-id <id> --provider-arg file=/run/token
+//
+// To debug it, run it by hand under a debugger with KUBELOGIN_PROVIDER_DEBUG=1
+// and export the KUBELOGIN_PROVIDER_REATTACH line it prints before running
+// kubelogin.
 package main
 
 import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"log"
 	"os"
 	"strings"
 	"time"
@@ -18,7 +26,11 @@ import (
 	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
-func main() { sdk.Serve(provider{}) }
+func main() {
+	if err := sdk.Serve(provider{}); err != nil {
+		log.Fatal(err)
+	}
+}
 
 type provider struct{}
 
@@ -61,7 +73,7 @@ func (provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk
 	if err := ui.Progress("Read a token from " + path); err != nil {
 		return nil, err
 	}
-	return &sdk.Token{AccessToken: token, ExpiresAt: exp, TokenType: "Bearer"}, nil
+	return &sdk.Token{AccessToken: token, ExpiresAt: exp}, nil
 }
 
 // expiry reads the exp claim; the API server, not the provider, verifies

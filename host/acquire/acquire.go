@@ -71,7 +71,7 @@ func (p *Pipeline) Acquire(ctx context.Context, r Request) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		e := p.entry(tok)
+		e := p.entry(r.Key, tok)
 		return p.result(e, false), nil
 	}
 
@@ -101,7 +101,7 @@ func (p *Pipeline) Acquire(ctx context.Context, r Request) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		return p.result(p.entry(tok), false), nil
+		return p.result(p.entry(r.Key, tok), false), nil
 	}
 	defer unlock()
 
@@ -118,7 +118,7 @@ func (p *Pipeline) Acquire(ctx context.Context, r Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	e := p.entry(tok)
+	e := p.entry(r.Key, tok)
 	if err := c.Put(r.Key, e); err != nil {
 		p.Warn(fmt.Sprintf("Warning: the token was not cached (%v); the next kubectl call will fetch a new one", err))
 	}
@@ -164,11 +164,11 @@ func (p *Pipeline) fetch(ctx context.Context, r Request, state []byte) (*sdk.Tok
 
 // entry is what Put stores for t; Put copies the key's descriptive fields
 // (mode, tenant, client, account when the provider named none, ...).
-func (p *Pipeline) entry(t *sdk.Token) *cache.Entry {
+func (p *Pipeline) entry(k cache.Key, t *sdk.Token) *cache.Entry {
 	return &cache.Entry{
 		Account:     t.Account,
 		AccessToken: t.AccessToken,
-		TokenType:   t.TokenType,
+		TokenType:   tokenType(k.PoPKeyID != ""),
 		ExpiresAt:   t.ExpiresAt,
 		State:       t.State,
 		WrittenAt:   p.Now(),
@@ -177,4 +177,13 @@ func (p *Pipeline) entry(t *sdk.Token) *cache.Entry {
 
 func (p *Pipeline) result(e *cache.Entry, hit bool) Result {
 	return Result{AccessToken: e.AccessToken, TokenType: e.TokenType, ServeUntil: e.ServeUntil(p.Margin), FromCache: hit}
+}
+
+// tokenType is what the cache entry records: the host asked for a PoP token
+// or it did not.
+func tokenType(pop bool) string {
+	if pop {
+		return "pop"
+	}
+	return "Bearer"
 }

@@ -40,7 +40,7 @@ func jwtFor(aud string) string {
 
 func give(aud string, life time.Duration, state string, now time.Time) func(*sdk.Request) (*sdk.Token, error) {
 	return func(*sdk.Request) (*sdk.Token, error) {
-		return &sdk.Token{AccessToken: jwtFor(aud), ExpiresAt: now.Add(life), TokenType: "Bearer", State: []byte(state)}, nil
+		return &sdk.Token{AccessToken: jwtFor(aud), ExpiresAt: now.Add(life), State: []byte(state)}, nil
 	}
 }
 
@@ -78,7 +78,7 @@ func newHarness(t *testing.T, withCache bool, answers ...func(*sdk.Request) (*sd
 
 func request(aud string) Request {
 	return Request{
-		Provider: &sdk.Request{LoginMode: "devicecode", ServerID: "srv"},
+		Provider: &sdk.Request{LoginMode: "devicecode"},
 		Key:      cache.Key{LoginMode: "devicecode", TenantID: "t", ClientID: "c", ServerID: "srv"},
 		Audience: aud,
 	}
@@ -208,7 +208,7 @@ func TestAcquireWaitsForLockHolder(t *testing.T) {
 	}
 	// The holder stores its token while the other waits.
 	tok, _ := give("srv", time.Hour, "s", h.now)(nil)
-	if err := h.p.Cache.Put(request("srv").Key, h.p.entry(tok)); err != nil {
+	if err := h.p.Cache.Put(request("srv").Key, h.p.entry(request("srv").Key, tok)); err != nil {
 		t.Fatal(err)
 	}
 	unlock()
@@ -235,7 +235,7 @@ func TestAcquireStoresDescription(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, true, func(*sdk.Request) (*sdk.Token, error) {
-				return &sdk.Token{AccessToken: jwtFor("srv"), ExpiresAt: now.Add(time.Hour), TokenType: "Bearer", Account: tt.provider}, nil
+				return &sdk.Token{AccessToken: jwtFor("srv"), ExpiresAt: now.Add(time.Hour), Account: tt.provider}, nil
 			})
 			r := request("srv")
 			r.Key.Account = tt.hint

@@ -17,7 +17,6 @@ var advice = map[sdk.ErrorCode]string{
 	sdk.CodeExpired:             "run the command again",
 	sdk.CodeClockSkew:           "this machine's clock is off: synchronise it (e.g. with NTP) and retry",
 	sdk.CodeUnavailable:         "check the network and any HTTPS_PROXY setting",
-	sdk.CodeUserRequired:        "this login mode needs a person: run kubectl in a terminal or use a non-interactive mode (spn, msi, workloadidentity)",
 }
 
 // Explain turns a classified provider error into one actionable line.

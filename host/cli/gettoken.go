@@ -104,7 +104,7 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 	req, key := p.Bind(facts)
 	log := f.Logger()
 	log.Debug("resolved settings", "mode", req.LoginMode, "authority", req.AuthorityHost, "tenant", req.TenantID, "client", req.ClientID,
-		"server", req.ServerID, "legacy", req.Legacy, "timeout", req.Timeout, "credentials", req.Credentials)
+		"scopes", req.Scopes, "resource", req.Resource, "legacy", req.Legacy, "timeout", req.Timeout, "credentials", req.Credentials)
 
 	pipe := &acquire.Pipeline{
 		Cache: c,

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,13 +14,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/kubelogin-dev/kubelogin/host/cache"
 	"github.com/kubelogin-dev/kubelogin/host/iostreams"
 	"github.com/kubelogin-dev/kubelogin/host/provider"
 	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 	"github.com/kubelogin-dev/kubelogin/sdk"
+	pb "github.com/kubelogin-dev/kubelogin/sdk/proto"
 )
 
 const serverID = "6dae42f8-4368-4678-94ff-3960e28e3630"
@@ -156,14 +159,21 @@ func (l *fakeLauncher) Launch(c provider.Candidate, opts provider.Options) (Prov
 	if impl == nil {
 		return nil, errors.New("provider " + c.Mode + " exited during start-up: boom")
 	}
-	// Closing the client shuts the in-process server down too.
-	client, _ := plugin.TestPluginGRPCConn(l.t, false, sdk.PluginSets(impl)[sdk.ProtocolVersion])
-	raw, err := client.Dispense(sdk.PluginName)
+	// The provider serves in process on a loopback port; stopping the
+	// connection stops the server too.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		client.Close()
 		return nil, err
 	}
-	conn := &fakeConn{Client: raw.(*sdk.Client), stop: func() { client.Close() }}
+	srv := grpc.NewServer()
+	pb.RegisterProviderServer(srv, sdk.NewProviderServer(impl))
+	go func() { _ = srv.Serve(ln) }()
+	cc, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		srv.Stop()
+		return nil, err
+	}
+	conn := &fakeConn{Client: provider.NewClient(cc), stop: func() { cc.Close(); srv.Stop() }}
 	l.conns = append(l.conns, conn)
 	l.t.Cleanup(conn.Close)
 	return conn, nil
@@ -177,7 +187,7 @@ func (l *fakeLauncher) launches() int {
 
 // fakeConn is a launched in-process provider; it records how it was stopped.
 type fakeConn struct {
-	*sdk.Client
+	*provider.Client
 	stop    func()
 	once    sync.Once
 	aborted bool
@@ -221,7 +231,7 @@ func issuing(now time.Time, aud string, caps sdk.Capabilities, modes ...string) 
 			if err := ui.Message("Signing in as test-provider"); err != nil {
 				return nil, err
 			}
-			return &sdk.Token{AccessToken: jwt(aud), ExpiresAt: now.Add(time.Hour), TokenType: "Bearer", State: []byte("refresh"), Account: "ann@example.com"}, nil
+			return &sdk.Token{AccessToken: jwt(aud), ExpiresAt: now.Add(time.Hour), State: []byte("refresh"), Account: "ann@example.com"}, nil
 		},
 	}
 }

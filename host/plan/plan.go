@@ -118,7 +118,6 @@ func New(t *options.Token, mode modes.Mode, env Env) (*Plan, error) {
 		LoginMode:   t.LoginMode,
 		Legacy:      t.Legacy,
 		Timeout:     t.Timeout,
-		UserPresent: true,
 		Credentials: credentials(t, spec),
 	}
 	if accepts(sdk.SettingServerID) && t.ServerID != "" {
@@ -126,7 +125,7 @@ func New(t *options.Token, mode modes.Mode, env Env) (*Plan, error) {
 		if !strings.HasSuffix(scope, "/.default") {
 			scope += "/.default"
 		}
-		req.ServerID, req.Scopes, req.Resource = t.ServerID, []string{scope}, server
+		req.Scopes, req.Resource = []string{scope}, server
 	}
 	set := func(s sdk.Setting, dst *string, v string) {
 		if accepts(s) {
@@ -135,7 +134,6 @@ func New(t *options.Token, mode modes.Mode, env Env) (*Plan, error) {
 	}
 	set(sdk.SettingClientID, &req.ClientID, t.ClientID)
 	set(sdk.SettingTenantID, &req.TenantID, t.TenantID)
-	set(sdk.SettingEnvironment, &req.Environment, t.Environment)
 	set(sdk.SettingLoginHint, &req.LoginHint, t.LoginHint)
 	set(sdk.SettingRedirectURL, &req.RedirectURL, t.RedirectURL)
 	if accepts(sdk.SettingAuthorityHost) || accepts(sdk.SettingEnvironment) {

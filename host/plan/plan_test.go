@@ -63,9 +63,9 @@ func row(t *testing.T, mode string) modes.Mode {
 // request is what those base settings ask the provider for.
 func request(mode string) sdk.Request {
 	return sdk.Request{
-		LoginMode: mode, TenantID: "tenant", ClientID: "client", ServerID: server,
+		LoginMode: mode, TenantID: "tenant", ClientID: "client",
 		Scopes: []string{server + "/.default"}, Resource: server, AuthorityHost: public,
-		Timeout: time.Minute, UserPresent: true,
+		Timeout: time.Minute,
 	}
 }
 
@@ -204,7 +204,7 @@ func TestNew(t *testing.T) {
 			files: []string{filepath.Join("/corp", "eu.json")},
 			aud:   "none",
 			want: func(r *sdk.Request, k *cache.Key) {
-				*r = sdk.Request{LoginMode: "corp-sso", LoginHint: "ann", Timeout: time.Minute, UserPresent: true,
+				*r = sdk.Request{LoginMode: "corp-sso", LoginHint: "ann", Timeout: time.Minute,
 					Extra: map[string]string{"realm": "eu", "key": "k1"}}
 				k.Account = "ann"
 				k.Extra = `{"p":{"key":"sha256:` + sha("k1") + `","realm":"eu"},"cli":"d4"}`
@@ -217,7 +217,7 @@ func TestNew(t *testing.T) {
 			files: []string{filepath.Join(home, ".corp", "us.json")},
 			aud:   "none",
 			want: func(r *sdk.Request, k *cache.Key) {
-				*r = sdk.Request{LoginMode: "corp-sso", Timeout: time.Minute, UserPresent: true, Extra: map[string]string{"realm": "us"}}
+				*r = sdk.Request{LoginMode: "corp-sso", Timeout: time.Minute, Extra: map[string]string{"realm": "us"}}
 				k.Extra = `{"p":{"realm":"us"}}`
 			},
 		},
@@ -250,20 +250,19 @@ func TestNew(t *testing.T) {
 		{
 			name: "a trailing slash on the server id is not part of the audience or key", mode: modes.DeviceCode,
 			set:  func(t *options.Token) { t.ServerID = server + "/" },
-			want: func(r *sdk.Request, _ *cache.Key) { r.ServerID = server + "/" },
+			want: func(*sdk.Request, *cache.Key) {},
 		},
 		{
 			name: "a server id given as a scope", mode: modes.DeviceCode,
 			set: func(t *options.Token) { t.ServerID = server + "/.default" },
 			want: func(r *sdk.Request, k *cache.Key) {
-				r.ServerID, r.Resource, k.ServerID = server+"/.default", server+"/.default", server+"/.default"
+				r.Resource, k.ServerID = server+"/.default", server+"/.default"
 			},
 		},
 		{
 			name: "sovereign cloud by --environment", mode: modes.DeviceCode,
 			set: func(t *options.Token) { t.Environment = "AzureChinaCloud" },
 			want: func(r *sdk.Request, k *cache.Key) {
-				r.Environment = "AzureChinaCloud"
 				r.AuthorityHost, k.AuthorityHost = "https://login.chinacloudapi.cn/", "https://login.chinacloudapi.cn/"
 			},
 		},
@@ -275,7 +274,7 @@ func TestNew(t *testing.T) {
 			},
 			want: func(r *sdk.Request, k *cache.Key) {
 				r.Credentials.ClientSecret = "s"
-				r.Environment, r.DisableInstanceDiscovery = "AzureChinaCloud", true
+				r.DisableInstanceDiscovery = true
 				r.AuthorityHost, k.AuthorityHost = "https://login.example/", "https://login.example/"
 			},
 		},

@@ -3,12 +3,14 @@
 package provider
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/kubelogin-dev/kubelogin/host/policy"
+	"github.com/kubelogin-dev/kubelogin/sdk/protocol"
 )
 
 // BinaryPrefix is how provider executables are named: the rest of the name
@@ -26,6 +28,9 @@ type Candidate struct {
 	// SHA256 is set when a policy approved the binary: Start then runs
 	// only a file with this checksum.
 	SHA256 string
+	// Reattach, when set, is a provider already running under a debugger:
+	// Start connects to it instead of starting anything.
+	Reattach *protocol.Reattach
 }
 
 // Search is where discovery looks, in order.
@@ -37,13 +42,16 @@ type Search struct {
 	Policy *policy.Policy
 	// PolicyErr is a policy that exists but is broken; nothing runs then.
 	PolicyErr error
+	// Reattach is the value of KUBELOGIN_PROVIDER_REATTACH: providers a
+	// provider author runs under a debugger, found before any binary.
+	Reattach string
 }
 
 // SystemSearch is the search order of a normal run: the directory holding
 // the real kubelogin binary (package managers symlink it into PATH), then
 // KUBELOGIN_PROVIDER_PATH, then PATH, as getenv gives them.
 func SystemSearch(getenv func(string) string) Search {
-	s := Search{ProviderPath: getenv(PathEnv), Path: getenv("PATH")}
+	s := Search{ProviderPath: getenv(PathEnv), Path: getenv("PATH"), Reattach: getenv(protocol.ReattachEnv)}
 	s.Policy, s.PolicyErr = policy.Load(policy.AdminFile, getenv)
 	if exe, err := os.Executable(); err == nil {
 		if real, err := filepath.EvalSymlinks(exe); err == nil {
@@ -119,6 +127,11 @@ func (s Search) Find(mode string) (Candidate, error) {
 	if s.PolicyErr != nil {
 		return Candidate{}, s.PolicyErr
 	}
+	if s.Reattach != "" {
+		if c, ok, err := s.reattached(mode); ok || err != nil {
+			return c, err
+		}
+	}
 	if s.Policy.RestrictsProviders() {
 		p, err := s.Policy.Lookup(mode)
 		if err != nil {
@@ -141,6 +154,23 @@ func (s Search) Find(mode string) (Candidate, error) {
 		list = strings.Join(found, ", ")
 	}
 	return Candidate{}, &NotFoundError{Mode: mode, Found: list}
+}
+
+// reattached finds mode in Reattach. A policy forbids it: an approved
+// provider is a checksummed file, and a process to attach to is not.
+func (s Search) reattached(mode string) (Candidate, bool, error) {
+	m, err := protocol.ParseReattach(s.Reattach)
+	if err != nil {
+		return Candidate{}, false, err
+	}
+	r, ok := m[mode]
+	if !ok {
+		return Candidate{}, false, nil
+	}
+	if s.Policy.RestrictsProviders() {
+		return Candidate{}, false, fmt.Errorf("%s names login mode %s, but the policy %s allows only approved provider files: unset %s", protocol.ReattachEnv, mode, s.Policy.File, protocol.ReattachEnv)
+	}
+	return Candidate{Mode: mode, Path: fmt.Sprintf("process %d at %s", r.Pid, r.Address), Source: protocol.ReattachEnv, Reattach: &r}, true, nil
 }
 
 // NotFoundError says which login mode has no provider and which exist.

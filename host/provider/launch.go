@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/host/policy"
 	"github.com/kubelogin-dev/kubelogin/sdk"
+	"github.com/kubelogin-dev/kubelogin/sdk/protocol"
 )
 
 // socketDirPrefix names the private directories holding provider sockets.
@@ -30,8 +32,7 @@ const DefaultStartTimeout = 20 * time.Second
 
 // DefaultMaxMessageSize bounds each message a provider sends (an event, or the final token with its state),
 // so a misbehaving provider cannot make kubelogin buffer hundreds of megabytes and hand them to kubectl.
-// Real tokens are a few kilobytes and MSAL caches tens of kilobytes.
-const DefaultMaxMessageSize = 1 << 20
+const DefaultMaxMessageSize = protocol.MaxMessageSize
 
 // MaxMessageSizeEnv raises or lowers DefaultMaxMessageSize: bytes, or a number with a KiB or MiB suffix.
 const MaxMessageSizeEnv = "KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE"
@@ -56,7 +57,7 @@ type Process struct {
 
 	client  *plugin.Client
 	cmd     *exec.Cmd
-	rpc     *sdk.Client
+	rpc     *Client
 	sink    *logSink
 	sockDir string
 	timeout time.Duration
@@ -84,6 +85,9 @@ func Start(c Candidate, opts Options) (*Process, error) {
 			return nil, err
 		}
 	}
+	if c.Reattach != nil {
+		return attach(c, logger, maxMsg)
+	}
 	base := socketBase()
 	sweepStaleSockets(base, time.Now())
 	sockDir, err := os.MkdirTemp(base, socketDirPrefix)
@@ -102,7 +106,7 @@ func Start(c Candidate, opts Options) (*Process, error) {
 		cmd = policy.Command(f, c.Path)
 	}
 	cmd.Env = childEnv(opts.Env,
-		sdk.LogLevelEnv+"="+level.String(),
+		protocol.LogLevelEnv+"="+level.String(),
 		plugin.EnvUnixSocketDir+"="+sockDir,
 	)
 	p := &Process{
@@ -114,8 +118,8 @@ func Start(c Candidate, opts Options) (*Process, error) {
 		maxMsg:    maxMsg,
 	}
 	p.client = plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSets(nil),
+		HandshakeConfig:  handshake,
+		VersionedPlugins: versionedPlugins(),
 		Cmd:              cmd,
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
@@ -130,23 +134,73 @@ func Start(c Candidate, opts Options) (*Process, error) {
 		AutoMTLS:        runtime.GOOS == "windows",
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg))},
 	})
+	if err := p.connect(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// attach connects to a provider running under a debugger (Candidate.Reattach).
+// go-plugin leaves such a process alone on Close: it serves the next run too.
+func attach(c Candidate, logger hclog.Logger, maxMsg int) (*Process, error) {
+	r := c.Reattach
+	var addr net.Addr
+	var err error
+	switch r.Network {
+	case "unix":
+		addr, err = net.ResolveUnixAddr("unix", r.Address)
+	default:
+		addr, err = net.ResolveTCPAddr("tcp", r.Address)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: provider %s address %q: %w", protocol.ReattachEnv, c.Mode, r.Address, err)
+	}
+	if versionedPlugins()[r.ProtocolVersion] == nil {
+		return nil, fmt.Errorf("%s: provider %s speaks protocol version %d, which this kubelogin does not: rebuild it against this release's sdk", protocol.ReattachEnv, c.Mode, r.ProtocolVersion)
+	}
+	p := &Process{Candidate: c, sink: &logSink{logger: logger.Named(c.Mode)}, maxMsg: maxMsg}
+	p.client = plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig: handshake,
+		// A reattached client skips version negotiation: it uses the set of
+		// the version the provider printed.
+		Plugins: versionedPlugins()[r.ProtocolVersion],
+		Reattach: &plugin.ReattachConfig{
+			Protocol:        plugin.Protocol(r.Protocol),
+			ProtocolVersion: r.ProtocolVersion,
+			Addr:            addr,
+			Pid:             r.Pid,
+			Test:            true,
+		},
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           hclog.New(&hclog.LoggerOptions{Level: hclog.Off}),
+		GRPCDialOptions:  []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg))},
+	})
+	if err := p.connect(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// connect completes the handshake and dispenses the provider's client.
+func (p *Process) connect() error {
+	c := p.Candidate
 	rpcClient, err := p.client.Client()
 	if err != nil {
 		p.Abort()
-		return nil, p.startError(err)
+		return p.startError(err)
 	}
-	raw, err := rpcClient.Dispense(sdk.PluginName)
+	raw, err := rpcClient.Dispense(protocol.PluginName)
 	if err != nil {
 		p.Abort()
-		return nil, fmt.Errorf("provider %s (%s) does not serve the kubelogin provider protocol: %s", c.Mode, c.Path, firstLine(err.Error()))
+		return fmt.Errorf("provider %s (%s) does not serve the kubelogin provider protocol: %s", c.Mode, c.Path, firstLine(err.Error()))
 	}
-	rpc, ok := raw.(*sdk.Client)
+	rpc, ok := raw.(*Client)
 	if !ok {
 		p.Abort()
-		return nil, fmt.Errorf("provider %s (%s) returned an unexpected client type %T", c.Mode, c.Path, raw)
+		return fmt.Errorf("provider %s (%s) returned an unexpected client type %T", c.Mode, c.Path, raw)
 	}
 	p.rpc = rpc
-	return p, nil
+	return nil
 }
 
 func (p *Process) startError(err error) error {
@@ -156,7 +210,7 @@ func (p *Process) startError(err error) error {
 		strings.Contains(msg, "Failed to read any lines from plugin's stdout")
 	switch {
 	case strings.Contains(strings.ToLower(msg), "incompatible api version"):
-		return fmt.Errorf("provider %s (%s) speaks another protocol version than this kubelogin (%d): install a provider built for this kubelogin release", c.Mode, c.Path, sdk.ProtocolVersion)
+		return fmt.Errorf("provider %s (%s) speaks another protocol version than this kubelogin (%d): install a provider built for this kubelogin release", c.Mode, c.Path, protocol.Version)
 	case exited:
 		p.waitExit()
 		if last := p.sink.lastError(); last != "" {
@@ -232,7 +286,7 @@ func (p *Process) Close() {
 // Abort kills the provider at once, for timeouts and interrupts where a
 // graceful stop could wait on a hung provider.
 func (p *Process) Abort() {
-	if p.cmd.Process != nil {
+	if p.cmd != nil && p.cmd.Process != nil {
 		_ = p.cmd.Process.Kill()
 	}
 	p.Close()

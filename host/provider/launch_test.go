@@ -47,7 +47,7 @@ func install(t *testing.T, mode string) Candidate {
 // with an error that names the limit and how to raise it, and a raised limit lets it through.
 func TestMessageLimit(t *testing.T) {
 	c := install(t, "bigtoken")
-	req := &sdk.Request{ServerID: "server"}
+	req := &sdk.Request{Scopes: []string{"server/.default"}}
 	tests := []struct {
 		name    string
 		opts    Options

@@ -54,7 +54,7 @@ func (noUI) OpenURL(string, string) error    { return nil }
 func (noUI) DeviceCode(sdk.DeviceCode) error { return nil }
 
 func request() *sdk.Request {
-	return &sdk.Request{LoginMode: "azd", ServerID: "6dae", Scopes: []string{"6dae/.default"}}
+	return &sdk.Request{LoginMode: "azd", Scopes: []string{"6dae/.default"}}
 }
 
 func TestGetToken(t *testing.T) {

@@ -49,7 +49,7 @@ func (noUI) OpenURL(string, string) error    { return nil }
 func (noUI) DeviceCode(sdk.DeviceCode) error { return nil }
 
 func request() *sdk.Request {
-	return &sdk.Request{LoginMode: "azurecli", ServerID: "6dae", Scopes: []string{"6dae/.default"}}
+	return &sdk.Request{LoginMode: "azurecli", Scopes: []string{"6dae/.default"}}
 }
 
 func TestGetToken(t *testing.T) {

@@ -22,7 +22,6 @@ func request(p *pipeline) *sdk.Request {
 		LoginMode:                "azurepipelines",
 		TenantID:                 entraemu.DefaultTenantID,
 		ClientID:                 appID,
-		ServerID:                 entraemu.AKSServerID,
 		Scopes:                   []string{entraemu.AKSServerID + "/.default"},
 		Resource:                 entraemu.AKSServerID,
 		AuthorityHost:            p.em.URL(),
@@ -57,7 +56,7 @@ func TestToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tok.TokenType != "Bearer" || tok.Account != appID || len(tok.State) != 0 || time.Until(tok.ExpiresAt) < 50*time.Minute {
+		if tok.Account != appID || len(tok.State) != 0 || time.Until(tok.ExpiresAt) < 50*time.Minute {
 			t.Errorf("token = %v", tok)
 		}
 		if aud := audience(t, tok.AccessToken); aud != entraemu.AKSServerID {

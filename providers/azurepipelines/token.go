@@ -42,5 +42,5 @@ func exchange(ctx context.Context, req *sdk.Request, j *job, client *http.Client
 	if err != nil {
 		return nil, j.classify(ctx, err, tr, req.ClientID)
 	}
-	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, TokenType: "Bearer", Account: req.ClientID}, nil
+	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, Account: req.ClientID}, nil
 }

@@ -45,7 +45,6 @@ func request(f *fake) *sdk.Request {
 		LoginMode:                "devicecode",
 		TenantID:                 tenant,
 		ClientID:                 entraemu.AKSClientID,
-		ServerID:                 resource,
 		Scopes:                   []string{resource + "/.default"},
 		Resource:                 resource,
 		AuthorityHost:            f.URL(),
@@ -123,7 +122,7 @@ func firstRun(t *testing.T, f *fake, req *sdk.Request) *sdk.Token {
 		!strings.HasPrefix(dc.Message, "To sign in, use a web browser to open the page "+page+" and enter the code "+dc.UserCode) {
 		t.Errorf("device code = %+v", dc)
 	}
-	if tok.TokenType != "Bearer" || tok.AccessToken == "" || len(tok.State) == 0 || tok.Account != entraemu.DefaultUserUPN {
+	if tok.AccessToken == "" || len(tok.State) == 0 || tok.Account != entraemu.DefaultUserUPN {
 		t.Errorf("token = %v", tok)
 	}
 	return tok

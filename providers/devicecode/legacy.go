@@ -59,7 +59,7 @@ func (s legacyState) token(t *legacy.Token) *sdk.Token {
 	if t.RefreshToken != "" {
 		s.RefreshToken = t.RefreshToken
 	}
-	out := &sdk.Token{AccessToken: t.AccessToken, ExpiresAt: t.ExpiresAt, TokenType: "Bearer", Account: s.Account}
+	out := &sdk.Token{AccessToken: t.AccessToken, ExpiresAt: t.ExpiresAt, Account: s.Account}
 	if s.RefreshToken != "" {
 		out.State, _ = json.Marshal(s) // a struct of strings always marshals
 	}

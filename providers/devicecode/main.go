@@ -40,9 +40,8 @@ var spec = sdk.ModeSpec{
 	Capabilities: sdk.Capabilities{Interactive: true, Legacy: true, Stateful: true},
 }
 
-// GetToken does not refuse when req.UserPresent is false: the code is
-// entered in a browser anywhere, not on this terminal, so whoever reads the
-// host's stderr can complete it.
+// GetToken needs no terminal: the code is entered in a browser anywhere, so
+// whoever reads the host's stderr can complete it.
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
 	if err := validate(req); err != nil {
 		return nil, err

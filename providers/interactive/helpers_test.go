@@ -35,7 +35,6 @@ func request(em *entraemu.Emulator) *sdk.Request {
 		LoginMode:                "interactive",
 		TenantID:                 entraemu.DefaultTenantID,
 		ClientID:                 entraemu.AKSClientID,
-		ServerID:                 entraemu.AKSServerID,
 		Scopes:                   []string{entraemu.AKSServerID + "/.default"},
 		AuthorityHost:            em.URL(),
 		DisableInstanceDiscovery: true,

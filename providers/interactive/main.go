@@ -45,9 +45,8 @@ var spec = sdk.ModeSpec{
 	Capabilities: sdk.Capabilities{Interactive: true, PoP: true, Stateful: true},
 }
 
-// GetToken does not refuse when req.UserPresent is false: the sign-in
-// happens in a browser, which needs no terminal, and the host prints the URL
-// for whoever reads its stderr.
+// GetToken needs no terminal: the sign-in happens in a browser, and the host
+// prints the URL for whoever reads its stderr.
 func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sdk.Token, error) {
 	if err := validate(req); err != nil {
 		return nil, err

@@ -82,7 +82,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, _ sdk.UI) (*sd
 	if err != nil {
 		return nil, classify(ctx, id, err, tr.outcome())
 	}
-	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, TokenType: "Bearer", Account: id.account}, nil
+	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, Account: id.account}, nil
 }
 
 // validate refuses what a managed identity cannot give, naming the flag to

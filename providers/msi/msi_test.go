@@ -22,7 +22,6 @@ func msiRequest(name string) *sdk.Request {
 	server := "api://msi-test/" + strings.ReplaceAll(name, " ", "_")
 	return &sdk.Request{
 		LoginMode:     "msi",
-		ServerID:      server,
 		Scopes:        []string{server + "/.default"},
 		Resource:      server,
 		AuthorityHost: "https://login.microsoftonline.com/",
@@ -60,11 +59,11 @@ func TestIdentitySelection(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tok.TokenType != "Bearer" || !tok.ExpiresAt.Equal(tokenExpiry) || tok.Account != tt.wantAccount ||
-				tok.AccessToken != "mi-token-for-"+req.ServerID+"-as-"+tt.wantID {
+			if !tok.ExpiresAt.Equal(tokenExpiry) || tok.Account != tt.wantAccount ||
+				tok.AccessToken != "mi-token-for-"+req.Resource+"-as-"+tt.wantID {
 				t.Errorf("token = %v %q", tok, tok.AccessToken)
 			}
-			qs := fake.queries(req.ServerID)
+			qs := fake.queries(req.Resource)
 			if len(qs) != 1 {
 				t.Fatalf("requests = %d, want 1", len(qs))
 			}
@@ -96,7 +95,7 @@ func TestRejected(t *testing.T) {
 			if sdk.CodeOf(err) != sdk.CodeInvalidRequest || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v (%v), want invalid request saying %q", err, sdk.CodeOf(err), tt.want)
 			}
-			if n := len(fake.queries(req.ServerID)); n != 0 {
+			if n := len(fake.queries(req.Resource)); n != 0 {
 				t.Errorf("%d requests reached the endpoint", n)
 			}
 		})
@@ -125,12 +124,12 @@ func TestEndpointErrors(t *testing.T) {
 			t.Parallel()
 			req := msiRequest(t.Name())
 			req.ClientID = "c1"
-			fake.reply(req.ServerID, reply{status: tt.status, body: tt.body})
+			fake.reply(req.Resource, reply{status: tt.status, body: tt.body})
 			_, err := getToken(t, fake.Client(), req)
 			if sdk.CodeOf(err) != tt.code || err.Error() != tt.msg {
 				t.Errorf("err = %v (%v), want %v %q", err, sdk.CodeOf(err), tt.code, tt.msg)
 			}
-			if n := len(fake.queries(req.ServerID)); n != 1 {
+			if n := len(fake.queries(req.Resource)); n != 1 {
 				t.Errorf("requests = %d, want 1: retries are off here", n)
 			}
 		})
@@ -154,7 +153,7 @@ func TestUnreachable(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	t.Parallel()
 	req := msiRequest(t.Name())
-	fake.reply(req.ServerID, reply{hang: true})
+	fake.reply(req.Resource, reply{hang: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	began := time.Now()

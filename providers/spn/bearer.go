@@ -39,5 +39,5 @@ func bearerToken(ctx context.Context, req *sdk.Request, cred credential, client 
 	if err != nil {
 		return nil, azcall.Classify(ctx, err, tr)
 	}
-	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, TokenType: "Bearer", Account: req.ClientID}, nil
+	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, Account: req.ClientID}, nil
 }

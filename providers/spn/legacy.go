@@ -20,5 +20,5 @@ func legacyToken(ctx context.Context, req *sdk.Request, auth string, cred creden
 	if err != nil {
 		return nil, err
 	}
-	return &sdk.Token{AccessToken: t.AccessToken, ExpiresAt: t.ExpiresAt, TokenType: "Bearer", Account: req.ClientID}, nil
+	return &sdk.Token{AccessToken: t.AccessToken, ExpiresAt: t.ExpiresAt, Account: req.ClientID}, nil
 }

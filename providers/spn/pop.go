@@ -38,5 +38,5 @@ func popToken(ctx context.Context, req *sdk.Request, auth string, cred credentia
 	if err != nil {
 		return nil, entraerr.Classify(ctx, err)
 	}
-	return &sdk.Token{AccessToken: res.AccessToken, ExpiresAt: res.ExpiresOn, TokenType: "pop", Account: req.ClientID}, nil
+	return &sdk.Token{AccessToken: res.AccessToken, ExpiresAt: res.ExpiresOn, Account: req.ClientID}, nil
 }

@@ -34,7 +34,7 @@ func exchange(ctx context.Context, req *sdk.Request, assertion string, src feder
 	if err != nil {
 		return nil, explain(azcall.Classify(ctx, err, tr), src)
 	}
-	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, TokenType: "Bearer", Account: req.ClientID}, nil
+	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, Account: req.ClientID}, nil
 }
 
 // noFederationRecord are Entra's replies when no federated identity

@@ -26,7 +26,6 @@ func request(f *idp, tokenFile string) *sdk.Request {
 		LoginMode:                "workloadidentity",
 		TenantID:                 tenantID,
 		ClientID:                 clientID,
-		ServerID:                 serverID,
 		Scopes:                   []string{serverID + "/.default"},
 		Resource:                 serverID,
 		AuthorityHost:            f.URL(),
@@ -63,7 +62,7 @@ func TestTokenFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok.TokenType != "Bearer" || tok.AccessToken == "" || tok.Account != clientID || time.Until(tok.ExpiresAt) < 50*time.Minute {
+	if tok.AccessToken == "" || tok.Account != clientID || time.Until(tok.ExpiresAt) < 50*time.Minute {
 		t.Errorf("token = %v", tok)
 	}
 	r := f.tokenRequests()[0]

@@ -37,8 +37,10 @@ type Setting int32
 
 const (
 	Setting_SETTING_UNSPECIFIED Setting = 0
-	// server_id, and the scopes or resource the host derives from it. Required
-	// by every mode whose token is TOKEN_KIND_ENTRA_ACCESS_TOKEN.
+	// The server id (--server-id), which the host turns into scopes, or
+	// resource with legacy; the provider receives those. Required by every
+	// mode whose token is TOKEN_KIND_ENTRA_ACCESS_TOKEN, whose audience the
+	// host checks against it.
 	Setting_SETTING_SERVER_ID Setting = 1
 	Setting_SETTING_CLIENT_ID Setting = 2
 	Setting_SETTING_TENANT_ID Setting = 3
@@ -46,7 +48,8 @@ const (
 	// disable_instance_discovery. A mode that accepts neither this nor
 	// SETTING_ENVIRONMENT receives an empty authority_host.
 	Setting_SETTING_AUTHORITY_HOST Setting = 4
-	// environment: the cloud name, which the host resolves into authority_host.
+	// The cloud name (--environment), which the host resolves into
+	// authority_host: the provider receives only that.
 	Setting_SETTING_ENVIRONMENT  Setting = 5
 	Setting_SETTING_LOGIN_HINT   Setting = 6
 	Setting_SETTING_REDIRECT_URL Setting = 7
@@ -247,8 +250,6 @@ const (
 	ErrorCode_ERROR_CODE_CLOCK_SKEW ErrorCode = 9
 	// The identity provider or network could not be reached.
 	ErrorCode_ERROR_CODE_UNAVAILABLE ErrorCode = 10
-	// The flow needs a human but user_present is false.
-	ErrorCode_ERROR_CODE_USER_REQUIRED ErrorCode = 11
 )
 
 // Enum value maps for ErrorCode.
@@ -265,7 +266,6 @@ var (
 		8:  "ERROR_CODE_CANCELLED",
 		9:  "ERROR_CODE_CLOCK_SKEW",
 		10: "ERROR_CODE_UNAVAILABLE",
-		11: "ERROR_CODE_USER_REQUIRED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":          0,
@@ -279,7 +279,6 @@ var (
 		"ERROR_CODE_CANCELLED":            8,
 		"ERROR_CODE_CLOCK_SKEW":           9,
 		"ERROR_CODE_UNAVAILABLE":          10,
-		"ERROR_CODE_USER_REQUIRED":        11,
 	}
 )
 
@@ -826,26 +825,19 @@ type GetTokenRequest struct {
 	LoginMode string                 `protobuf:"bytes,1,opt,name=login_mode,json=loginMode,proto3" json:"login_mode,omitempty"`
 	TenantId  string                 `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	ClientId  string                 `protobuf:"bytes,3,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
-	// The server (resource) application id, as configured by the user.
-	ServerId string `protobuf:"bytes,4,opt,name=server_id,json=serverId,proto3" json:"server_id,omitempty"`
 	// OAuth2 v2 scopes to request, e.g. "<server-id>/.default".
 	Scopes []string `protobuf:"bytes,5,rep,name=scopes,proto3" json:"scopes,omitempty"`
 	// With legacy set, request a v1 token for this resource instead of scopes.
 	Legacy   bool   `protobuf:"varint,6,opt,name=legacy,proto3" json:"legacy,omitempty"`
 	Resource string `protobuf:"bytes,7,opt,name=resource,proto3" json:"resource,omitempty"`
 	// Authority host with a trailing slash, e.g. https://login.microsoftonline.com/.
-	AuthorityHost string `protobuf:"bytes,8,opt,name=authority_host,json=authorityHost,proto3" json:"authority_host,omitempty"`
-	// The cloud name the user chose (informational; authority_host is resolved).
-	Environment              string       `protobuf:"bytes,9,opt,name=environment,proto3" json:"environment,omitempty"`
+	AuthorityHost            string       `protobuf:"bytes,8,opt,name=authority_host,json=authorityHost,proto3" json:"authority_host,omitempty"`
 	DisableInstanceDiscovery bool         `protobuf:"varint,10,opt,name=disable_instance_discovery,json=disableInstanceDiscovery,proto3" json:"disable_instance_discovery,omitempty"`
 	Credentials              *Credentials `protobuf:"bytes,11,opt,name=credentials,proto3" json:"credentials,omitempty"`
 	LoginHint                string       `protobuf:"bytes,12,opt,name=login_hint,json=loginHint,proto3" json:"login_hint,omitempty"`
 	RedirectUrl              string       `protobuf:"bytes,13,opt,name=redirect_url,json=redirectUrl,proto3" json:"redirect_url,omitempty"`
 	// Time the host allows for the whole request, in milliseconds.
 	TimeoutMs int64 `protobuf:"varint,14,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
-	// A human may be asked to act (device code, browser). Standard input is
-	// never available to a provider.
-	UserPresent bool `protobuf:"varint,15,opt,name=user_present,json=userPresent,proto3" json:"user_present,omitempty"`
 	// Opaque state returned by this provider in an earlier Token event.
 	State []byte `protobuf:"bytes,16,opt,name=state,proto3" json:"state,omitempty"`
 	// When set, request a Proof-of-Possession token bound to this key.
@@ -907,13 +899,6 @@ func (x *GetTokenRequest) GetClientId() string {
 	return ""
 }
 
-func (x *GetTokenRequest) GetServerId() string {
-	if x != nil {
-		return x.ServerId
-	}
-	return ""
-}
-
 func (x *GetTokenRequest) GetScopes() []string {
 	if x != nil {
 		return x.Scopes
@@ -938,13 +923,6 @@ func (x *GetTokenRequest) GetResource() string {
 func (x *GetTokenRequest) GetAuthorityHost() string {
 	if x != nil {
 		return x.AuthorityHost
-	}
-	return ""
-}
-
-func (x *GetTokenRequest) GetEnvironment() string {
-	if x != nil {
-		return x.Environment
 	}
 	return ""
 }
@@ -982,13 +960,6 @@ func (x *GetTokenRequest) GetTimeoutMs() int64 {
 		return x.TimeoutMs
 	}
 	return 0
-}
-
-func (x *GetTokenRequest) GetUserPresent() bool {
-	if x != nil {
-		return x.UserPresent
-	}
-	return false
 }
 
 func (x *GetTokenRequest) GetState() []byte {
@@ -1534,8 +1505,6 @@ type Token struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	AccessToken   string                 `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
 	ExpiresAtUnix int64                  `protobuf:"varint,2,opt,name=expires_at_unix,json=expiresAtUnix,proto3" json:"expires_at_unix,omitempty"`
-	// "Bearer" or "pop".
-	TokenType string `protobuf:"bytes,3,opt,name=token_type,json=tokenType,proto3" json:"token_type,omitempty"`
 	// Opaque state to hand back in the next request; empty means none.
 	State []byte `protobuf:"bytes,4,opt,name=state,proto3" json:"state,omitempty"`
 	// The account the token was issued for (UPN or object id), for display.
@@ -1586,13 +1555,6 @@ func (x *Token) GetExpiresAtUnix() int64 {
 		return x.ExpiresAtUnix
 	}
 	return 0
-}
-
-func (x *Token) GetTokenType() string {
-	if x != nil {
-		return x.TokenType
-	}
-	return ""
 }
 
 func (x *Token) GetState() []byte {
@@ -1708,18 +1670,16 @@ const file_provider_proto_rawDesc = "" +
 	"\vinteractive\x18\x01 \x01(\bR\vinteractive\x12\x10\n" +
 	"\x03pop\x18\x02 \x01(\bR\x03pop\x12\x16\n" +
 	"\x06legacy\x18\x03 \x01(\bR\x06legacy\x12\x1a\n" +
-	"\bstateful\x18\x04 \x01(\bR\bstateful\"\xf2\x05\n" +
+	"\bstateful\x18\x04 \x01(\bR\bstateful\"\xc8\x05\n" +
 	"\x0fGetTokenRequest\x12\x1d\n" +
 	"\n" +
 	"login_mode\x18\x01 \x01(\tR\tloginMode\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12\x1b\n" +
-	"\tclient_id\x18\x03 \x01(\tR\bclientId\x12\x1b\n" +
-	"\tserver_id\x18\x04 \x01(\tR\bserverId\x12\x16\n" +
+	"\tclient_id\x18\x03 \x01(\tR\bclientId\x12\x16\n" +
 	"\x06scopes\x18\x05 \x03(\tR\x06scopes\x12\x16\n" +
 	"\x06legacy\x18\x06 \x01(\bR\x06legacy\x12\x1a\n" +
 	"\bresource\x18\a \x01(\tR\bresource\x12%\n" +
-	"\x0eauthority_host\x18\b \x01(\tR\rauthorityHost\x12 \n" +
-	"\venvironment\x18\t \x01(\tR\venvironment\x12<\n" +
+	"\x0eauthority_host\x18\b \x01(\tR\rauthorityHost\x12<\n" +
 	"\x1adisable_instance_discovery\x18\n" +
 	" \x01(\bR\x18disableInstanceDiscovery\x12D\n" +
 	"\vcredentials\x18\v \x01(\v2\".kubelogin.provider.v1.CredentialsR\vcredentials\x12\x1d\n" +
@@ -1727,15 +1687,15 @@ const file_provider_proto_rawDesc = "" +
 	"login_hint\x18\f \x01(\tR\tloginHint\x12!\n" +
 	"\fredirect_url\x18\r \x01(\tR\vredirectUrl\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x0e \x01(\x03R\ttimeoutMs\x12!\n" +
-	"\fuser_present\x18\x0f \x01(\bR\vuserPresent\x12\x14\n" +
+	"timeout_ms\x18\x0e \x01(\x03R\ttimeoutMs\x12\x14\n" +
 	"\x05state\x18\x10 \x01(\fR\x05state\x123\n" +
 	"\x03pop\x18\x11 \x01(\v2!.kubelogin.provider.v1.PoPRequestR\x03pop\x12G\n" +
 	"\x05extra\x18\x12 \x03(\v21.kubelogin.provider.v1.GetTokenRequest.ExtraEntryR\x05extra\x1a8\n" +
 	"\n" +
 	"ExtraEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9e\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01J\x04\b\x04\x10\x05J\x04\b\t\x10\n" +
+	"J\x04\b\x0f\x10\x10R\tserver_idR\venvironmentR\fuser_present\"\x9e\x03\n" +
 	"\vCredentials\x12#\n" +
 	"\rclient_secret\x18\x01 \x01(\tR\fclientSecret\x126\n" +
 	"\x17client_certificate_path\x18\x02 \x01(\tR\x15clientCertificatePath\x12>\n" +
@@ -1770,14 +1730,13 @@ const file_provider_proto_rawDesc = "" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x18\n" +
 	"\apurpose\x18\x02 \x01(\tR\apurpose\"\x1e\n" +
 	"\bProgress\x12\x12\n" +
-	"\x04text\x18\x01 \x01(\tR\x04text\"\xa1\x01\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\"\x94\x01\n" +
 	"\x05Token\x12!\n" +
 	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12&\n" +
-	"\x0fexpires_at_unix\x18\x02 \x01(\x03R\rexpiresAtUnix\x12\x1d\n" +
-	"\n" +
-	"token_type\x18\x03 \x01(\tR\ttokenType\x12\x14\n" +
+	"\x0fexpires_at_unix\x18\x02 \x01(\x03R\rexpiresAtUnix\x12\x14\n" +
 	"\x05state\x18\x04 \x01(\fR\x05state\x12\x18\n" +
-	"\aaccount\x18\x05 \x01(\tR\aaccount\"o\n" +
+	"\aaccount\x18\x05 \x01(\tR\aaccountJ\x04\b\x03\x10\x04R\n" +
+	"token_type\"o\n" +
 	"\x05Error\x124\n" +
 	"\x04code\x18\x01 \x01(\x0e2 .kubelogin.provider.v1.ErrorCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x16\n" +
@@ -1801,7 +1760,7 @@ const file_provider_proto_rawDesc = "" +
 	"\tTokenKind\x12\x1a\n" +
 	"\x16TOKEN_KIND_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dTOKEN_KIND_ENTRA_ACCESS_TOKEN\x10\x01\x12\x15\n" +
-	"\x11TOKEN_KIND_OPAQUE\x10\x02*\xf2\x02\n" +
+	"\x11TOKEN_KIND_OPAQUE\x10\x02*\xf4\x02\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aERROR_CODE_INVALID_REQUEST\x10\x01\x12\x1d\n" +
@@ -1814,8 +1773,7 @@ const file_provider_proto_rawDesc = "" +
 	"\x14ERROR_CODE_CANCELLED\x10\b\x12\x19\n" +
 	"\x15ERROR_CODE_CLOCK_SKEW\x10\t\x12\x1a\n" +
 	"\x16ERROR_CODE_UNAVAILABLE\x10\n" +
-	"\x12\x1c\n" +
-	"\x18ERROR_CODE_USER_REQUIRED\x10\v2\xbb\x01\n" +
+	"\"\x04\b\v\x10\v*\x18ERROR_CODE_USER_REQUIRED2\xbb\x01\n" +
 	"\bProvider\x12[\n" +
 	"\bDescribe\x12&.kubelogin.provider.v1.DescribeRequest\x1a'.kubelogin.provider.v1.DescribeResponse\x12R\n" +
 	"\bGetToken\x12&.kubelogin.provider.v1.GetTokenRequest\x1a\x1c.kubelogin.provider.v1.Event0\x01B9Z7github.com/kubelogin-dev/kubelogin/sdk/proto;providerpbb\x06proto3"

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,8 +18,11 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
+	"google.golang.org/grpc"
 
 	"github.com/kubelogin-dev/kubelogin/sdk"
+	"github.com/kubelogin-dev/kubelogin/sdk/internal/client"
+	"github.com/kubelogin-dev/kubelogin/sdk/protocol"
 )
 
 // Provider is a provider binary running under the go-plugin client, as
@@ -28,16 +32,16 @@ type Provider struct {
 	StartupTime time.Duration
 
 	client   *plugin.Client
-	rpc      *sdk.Client
+	rpc      *client.Client
 	run      *procRunner
 	stderr   buffer // the process's own stderr, where sdk.Logger writes
 	relayOut buffer // os.Stdout writes after the handshake, relayed over gRPC
 	relayErr buffer // os.Stderr writes after the handshake, relayed over gRPC
 }
 
-// Start launches binary with env added to the test's environment, waits up
-// to startTimeout for the handshake (0 means 10s), and kills the process
-// when t ends.
+// Start launches binary as the host does (see the package doc) with env
+// added to the test's environment, waits up to startTimeout for the
+// handshake (0 means 10s), and kills the process when t ends.
 func Start(t testing.TB, binary string, startTimeout time.Duration, env ...string) *Provider {
 	t.Helper()
 	p, err := start(binary, startTimeout, env)
@@ -53,22 +57,31 @@ func start(binary string, startTimeout time.Duration, env []string) (*Provider, 
 		startTimeout = 10 * time.Second
 	}
 	p := &Provider{}
+	// The launch the host makes, at the protocol level: the environment
+	// given (the host's own minus kubelogin's settings variables; here the
+	// kit's plus env), the log level, a private directory for the Unix
+	// socket, gRPC only, no mTLS on Unix sockets, the host's message limit.
+	// go-plugin adds the cookie and PLUGIN_PROTOCOL_VERSIONS.
 	p.client = plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSets(nil),
+		HandshakeConfig:  client.Handshake,
+		VersionedPlugins: client.VersionedPlugins(),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		SkipHostEnv:      true,
+		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: socketBase()},
 		RunnerFunc: func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
 			c := exec.Command(binary)
-			c.Env = append(cmd.Env, env...)
+			c.Env = append(append(os.Environ(), env...), cmd.Env...)
 			r, err := newProcRunner(c)
 			p.run = r
 			return r, err
 		},
-		Logger:       hclog.New(&hclog.LoggerOptions{Level: hclog.Off, Output: io.Discard}),
-		Stderr:       &p.stderr,
-		SyncStdout:   &p.relayOut,
-		SyncStderr:   &p.relayErr,
-		StartTimeout: startTimeout,
+		AutoMTLS:        runtime.GOOS == "windows",
+		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(protocol.MaxMessageSize))},
+		Logger:          hclog.New(&hclog.LoggerOptions{Level: hclog.Off, Output: io.Discard}),
+		Stderr:          &p.stderr,
+		SyncStdout:      &p.relayOut,
+		SyncStderr:      &p.relayErr,
+		StartTimeout:    startTimeout,
 	})
 	began := time.Now()
 	rpc, err := p.client.Client()
@@ -76,16 +89,16 @@ func start(binary string, startTimeout time.Duration, env []string) (*Provider, 
 		p.client.Kill()
 		return nil, fmt.Errorf("handshake: %w (stderr: %q)", err, tail(p.stderr.String()))
 	}
-	raw, err := rpc.Dispense(sdk.PluginName)
+	raw, err := rpc.Dispense(protocol.PluginName)
 	if err != nil {
 		p.client.Kill()
-		return nil, fmt.Errorf("dispense %q: %w", sdk.PluginName, err)
+		return nil, fmt.Errorf("dispense %q: %w", protocol.PluginName, err)
 	}
 	p.StartupTime = time.Since(began)
-	c, ok := raw.(*sdk.Client)
+	c, ok := raw.(*client.Client)
 	if !ok {
 		p.client.Kill()
-		return nil, fmt.Errorf("dispensed %T, not *sdk.Client", raw)
+		return nil, fmt.Errorf("dispensed %T, not the kit's client", raw)
 	}
 	p.rpc = c
 	return p, nil
@@ -307,6 +320,21 @@ func (b *buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// socketBase picks a directory whose path keeps a socket address under the
+// 104-108 byte limit, as the host does: a long TMPDIR (macOS, test runners)
+// would make the provider fail to listen.
+func socketBase() string {
+	for _, d := range []string{os.TempDir(), os.Getenv("XDG_RUNTIME_DIR"), "/tmp"} {
+		if d == "" || len(d) > 60 {
+			continue
+		}
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+	}
+	return os.TempDir()
 }
 
 func tail(s string) string {

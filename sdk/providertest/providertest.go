@@ -27,20 +27,33 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kubelogin-dev/kubelogin/sdk"
+	"github.com/kubelogin-dev/kubelogin/sdk/protocol"
 )
+
+// BlackholeEnv is set, in the provider's environment for the timeout and
+// cancel checks, to the URL of a server that accepts connections and never
+// answers. The kit also makes it the request's AuthorityHost; a provider
+// that talks to an endpoint of its own (not the authority host) should use
+// this URL instead of that endpoint when the variable is set, so that the
+// checks see it give up. It is the kit's only hook: nothing else in a
+// provider needs to know it runs under the kit.
+const BlackholeEnv = "KUBELOGIN_CONFORMANCE_BLACKHOLE"
 
 // Options configure Run.
 type Options struct {
-	// Request is a request the provider accepts. Run points its
-	// AuthorityHost at a server that accepts connections and never answers,
-	// disables instance discovery, and expects the provider to give up when
-	// the request's timeout passes or the host cancels. Without it those
-	// checks are skipped.
+	// Request is a request the provider accepts; settings, credentials and
+	// provider args its mode requires but it lacks are filled with
+	// placeholders. Run points its AuthorityHost (and BlackholeEnv) at a
+	// server that accepts connections and never answers, disables instance
+	// discovery, and expects the provider to give up when the request's
+	// timeout passes or the host cancels. An empty LoginMode checks every
+	// declared mode. Without a Request those checks are skipped.
 	Request *sdk.Request
 	// Cases are extra requests, each run in a fresh process under the same
 	// output checks.
@@ -72,7 +85,7 @@ func Run(t *testing.T, binary string, opts Options) {
 		opts.Slack = 3 * time.Second
 	}
 	// Trace logging exercises every log line the provider can write.
-	env := append([]string{sdk.LogLevelEnv + "=trace"}, opts.Env...)
+	env := append([]string{protocol.LogLevelEnv + "=trace"}, opts.Env...)
 	secrets := secretsOf(opts)
 
 	t.Run("refuses to run without the handshake cookie", func(t *testing.T) {
@@ -83,8 +96,8 @@ func Run(t *testing.T, binary string, opts Options) {
 
 	// session starts a provider, runs fn, kills it and checks what it left,
 	// also when fn stops the test.
-	session := func(t *testing.T, fn func(t *testing.T, p *Provider, results *[]Result)) {
-		p, err := start(binary, opts.StartTimeout, env)
+	session := func(t *testing.T, fn func(t *testing.T, p *Provider, results *[]Result), extraEnv ...string) {
+		p, err := start(binary, opts.StartTimeout, append(slices.Clone(env), extraEnv...))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,24 +143,39 @@ func Run(t *testing.T, binary string, opts Options) {
 		})
 	})
 
+	var timed []sdk.Request
 	if opts.Request != nil {
-		t.Run("gives up when the request times out", func(t *testing.T) {
+		for _, m := range info.Modes {
+			if opts.Request.LoginMode == "" || opts.Request.LoginMode == m.LoginMode {
+				base := *opts.Request
+				base.LoginMode = m.LoginMode
+				timed = append(timed, complete(m, &base))
+			}
+		}
+	}
+	for _, req := range timed {
+		// The black hole stands in for the identity provider: as the
+		// request's authority host, and through BlackholeEnv for a
+		// provider with an endpoint of its own.
+		t.Run("login mode "+req.LoginMode+" gives up when the request times out", func(t *testing.T) {
+			hole := newBlackhole(t)
 			session(t, func(t *testing.T, p *Provider, results *[]Result) {
-				r, err := checkTimeout(t, p, *opts.Request, opts.Slack)
+				r, err := checkTimeout(p, req, opts.Slack, hole)
 				*results = append(*results, r)
 				if err != nil {
 					t.Error(err)
 				}
-			})
+			}, BlackholeEnv+"="+hole.url)
 		})
-		t.Run("stops when the host cancels", func(t *testing.T) {
+		t.Run("login mode "+req.LoginMode+" stops when the host cancels", func(t *testing.T) {
+			hole := newBlackhole(t)
 			session(t, func(t *testing.T, p *Provider, results *[]Result) {
-				r, err := checkCancel(t, p, *opts.Request, opts.Slack)
+				r, err := checkCancel(p, req, opts.Slack, hole)
 				*results = append(*results, r)
 				if err != nil {
 					t.Error(err)
 				}
-			})
+			}, BlackholeEnv+"="+hole.url)
 		})
 	}
 
@@ -172,7 +200,7 @@ func checkNoCookie(binary string, env []string) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary)
 	for _, kv := range append(os.Environ(), env...) {
-		if !strings.HasPrefix(kv, sdk.Handshake.MagicCookieKey+"=") {
+		if !strings.HasPrefix(kv, protocol.MagicCookieKey+"=") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
@@ -214,8 +242,7 @@ func checkInfo(info sdk.Info) error {
 	return errors.Join(errs...)
 }
 
-func checkTimeout(t testing.TB, p *Provider, req sdk.Request, slack time.Duration) (Result, error) {
-	hole := newBlackhole(t)
+func checkTimeout(p *Provider, req sdk.Request, slack time.Duration, hole *blackhole) (Result, error) {
 	req.AuthorityHost = hole.url
 	req.DisableInstanceDiscovery = true
 	req.Timeout = 500 * time.Millisecond
@@ -237,8 +264,7 @@ func checkTimeout(t testing.TB, p *Provider, req sdk.Request, slack time.Duratio
 	return r, errors.Join(errs...)
 }
 
-func checkCancel(t testing.TB, p *Provider, req sdk.Request, slack time.Duration) (Result, error) {
-	hole := newBlackhole(t)
+func checkCancel(p *Provider, req sdk.Request, slack time.Duration, hole *blackhole) (Result, error) {
 	req.AuthorityHost = hole.url
 	req.DisableInstanceDiscovery = true
 	req.Timeout = time.Minute

@@ -104,7 +104,7 @@ func TestDetectsOutputFaults(t *testing.T) {
 
 func TestDetectsIgnoredTimeout(t *testing.T) {
 	p := Start(t, binaryFor("ignorectx"), 0)
-	_, err := checkTimeout(t, p, request, time.Second)
+	_, err := checkTimeout(p, request, time.Second, newBlackhole(t))
 	if err == nil || !strings.Contains(err.Error(), "took") {
 		t.Errorf("err = %v, want a complaint about the time taken", err)
 	}
@@ -186,10 +186,10 @@ func TestOmissions(t *testing.T) {
 	if strings.Join(whats, "|") != strings.Join(want, "|") {
 		t.Fatalf("omissions = %q, want %q", whats, want)
 	}
-	if r := oms[0].req; r.ServerID != "" || len(r.Scopes) != 0 || r.Credentials.ClientSecret != "given-secret" || r.Extra["a"] == "" {
+	if r := oms[0].req; r.Resource != "" || len(r.Scopes) != 0 || r.Credentials.ClientSecret != "given-secret" || r.Extra["a"] == "" {
 		t.Errorf("without server id: %v extra %v", r, r.Extra)
 	}
-	if r := oms[1].req; r.Credentials.ClientSecret != "" || r.Credentials.Username != "" || r.ServerID == "" {
+	if r := oms[1].req; r.Credentials.ClientSecret != "" || r.Credentials.Username != "" || len(r.Scopes) == 0 {
 		t.Errorf("without credential: %v", r)
 	}
 	if r := oms[2].req; r.Credentials.Username != "" || r.Credentials.Password == "" || r.Credentials.ClientSecret != "" {

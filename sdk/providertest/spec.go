@@ -58,29 +58,9 @@ const refusalTimeout = time.Second
 // with placeholders. Every request points at authority, a server that never
 // answers, so a provider that does not refuse cannot reach a real one.
 func omissions(m sdk.ModeSpec, base *sdk.Request, authority string) []omission {
-	full := sdk.Request{LoginMode: m.LoginMode}
-	if base != nil && base.LoginMode == m.LoginMode {
-		full = *base
-		full.Extra = maps.Clone(base.Extra)
-	}
+	full := complete(m, base)
 	full.AuthorityHost, full.DisableInstanceDiscovery, full.Timeout = authority, true, refusalTimeout
 	full.State = nil
-	for _, s := range m.Settings {
-		if s.Required {
-			placeSetting(&full, s.Setting)
-		}
-	}
-	if m.CredentialRequired && !hasCredential(full.Credentials, m.Credentials) {
-		placeCredential(&full.Credentials, m.Credentials[0])
-	}
-	for _, a := range m.Args {
-		if a.Required && full.Extra[a.Name] == "" {
-			if full.Extra == nil {
-				full.Extra = map[string]string{}
-			}
-			full.Extra[a.Name] = "kit-placeholder"
-		}
-	}
 
 	var out []omission
 	without := func(what string, edit func(*sdk.Request)) {
@@ -118,6 +98,33 @@ func omissions(m sdk.ModeSpec, base *sdk.Request, authority string) []omission {
 	return out
 }
 
+// complete returns base (nil: an empty request) for mode m with what m
+// requires and base lacks filled with placeholders.
+func complete(m sdk.ModeSpec, base *sdk.Request) sdk.Request {
+	full := sdk.Request{LoginMode: m.LoginMode}
+	if base != nil && base.LoginMode == m.LoginMode {
+		full = *base
+		full.Extra = maps.Clone(base.Extra)
+	}
+	for _, s := range m.Settings {
+		if s.Required {
+			placeSetting(&full, s.Setting)
+		}
+	}
+	if m.CredentialRequired && !hasCredential(full.Credentials, m.Credentials) {
+		placeCredential(&full.Credentials, m.Credentials[0])
+	}
+	for _, a := range m.Args {
+		if a.Required && full.Extra[a.Name] == "" {
+			if full.Extra == nil {
+				full.Extra = map[string]string{}
+			}
+			full.Extra[a.Name] = "kit-placeholder"
+		}
+	}
+	return full
+}
+
 // checkRefusals sends each omission and expects CodeInvalidRequest.
 func checkRefusals(p *Provider, oms []omission, mode string, slack time.Duration) ([]Result, error) {
 	var results []Result
@@ -143,17 +150,14 @@ func placeSetting(r *sdk.Request, s sdk.Setting) {
 	}
 	switch s {
 	case sdk.SettingServerID:
-		set(&r.ServerID, "kit-server")
 		if len(r.Scopes) == 0 {
-			r.Scopes = []string{r.ServerID + "/.default"}
+			r.Scopes = []string{"kit-server/.default"}
 		}
-		set(&r.Resource, r.ServerID)
+		set(&r.Resource, "kit-server")
 	case sdk.SettingClientID:
 		set(&r.ClientID, "00000000-0000-0000-0000-00000000c11e")
 	case sdk.SettingTenantID:
 		set(&r.TenantID, "00000000-0000-0000-0000-0000000073e7")
-	case sdk.SettingEnvironment:
-		set(&r.Environment, "AzurePublicCloud")
 	case sdk.SettingLoginHint:
 		set(&r.LoginHint, "kit@example.com")
 	case sdk.SettingRedirectURL:
@@ -168,15 +172,14 @@ func placeSetting(r *sdk.Request, s sdk.Setting) {
 func clearSetting(r *sdk.Request, s sdk.Setting) {
 	switch s {
 	case sdk.SettingServerID:
-		r.ServerID, r.Scopes, r.Resource = "", nil, ""
+		r.Scopes, r.Resource = nil, ""
 	case sdk.SettingClientID:
 		r.ClientID = ""
 	case sdk.SettingTenantID:
 		r.TenantID = ""
-	case sdk.SettingAuthorityHost:
+	case sdk.SettingAuthorityHost, sdk.SettingEnvironment:
+		// The host resolves either into AuthorityHost.
 		r.AuthorityHost, r.DisableInstanceDiscovery = "", false
-	case sdk.SettingEnvironment:
-		r.Environment = ""
 	case sdk.SettingLoginHint:
 		r.LoginHint = ""
 	case sdk.SettingRedirectURL:

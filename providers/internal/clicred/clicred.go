@@ -48,7 +48,7 @@ func (c CLI) Token(ctx context.Context, req *sdk.Request, newCred func(*sdk.Requ
 	if err != nil {
 		return nil, c.Classify(ctx, err)
 	}
-	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn, TokenType: "Bearer"}, nil
+	return &sdk.Token{AccessToken: at.Token, ExpiresAt: at.ExpiresOn}, nil
 }
 
 // Classify reads err, as azidentity reports the tool's failure.

@@ -74,12 +74,8 @@ func Token(ctx context.Context, req *sdk.Request, authority string, client *http
 	tok := &sdk.Token{
 		AccessToken: res.AccessToken,
 		ExpiresAt:   res.ExpiresOn,
-		TokenType:   "Bearer",
 		State:       blob.Bytes(),
 		Account:     res.Account.PreferredUsername,
-	}
-	if f.PoP != nil {
-		tok.TokenType = "pop"
 	}
 	return tok, nil
 }

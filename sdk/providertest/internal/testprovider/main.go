@@ -17,6 +17,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -26,8 +27,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 
 	"github.com/kubelogin-dev/kubelogin/sdk"
+	pb "github.com/kubelogin-dev/kubelogin/sdk/proto"
+	"github.com/kubelogin-dev/kubelogin/sdk/protocol"
 )
 
 // rawStderr is the process's stderr, before go-plugin redirects os.Stderr.
@@ -94,7 +98,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 	case "wrongaud":
 		return token("api://someone-else", time.Hour), nil
 	case "bigtoken": // 2 MiB: over the host's default message limit
-		t := token(strings.TrimSuffix(req.ServerID, "/"), time.Hour)
+		t := token(strings.TrimSuffix(req.Resource, "/"), time.Hour)
 		t.State = make([]byte, 2<<20)
 		return t, nil
 	case "dumpcreds":
@@ -116,7 +120,7 @@ func (p provider) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 	if err := ui.Message("testprovider says hello"); err != nil {
 		return nil, err
 	}
-	aud := strings.TrimSuffix(req.ServerID, "/")
+	aud := strings.TrimSuffix(req.Resource, "/")
 	if req.Legacy {
 		aud = "spn:" + aud
 	}
@@ -173,7 +177,7 @@ func (p provider) kitToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 	if err := ui.Message("hello"); err != nil {
 		return nil, err
 	}
-	tok := &sdk.Token{AccessToken: "at", ExpiresAt: time.Now().Add(time.Hour), TokenType: "Bearer"}
+	tok := &sdk.Token{AccessToken: "at", ExpiresAt: time.Now().Add(time.Hour)}
 	if p.mode == "noexpiry" {
 		tok.ExpiresAt = time.Time{}
 	}
@@ -237,7 +241,6 @@ func token(aud string, life time.Duration) *sdk.Token {
 	return &sdk.Token{
 		AccessToken: enc([]byte(`{"alg":"none"}`)) + "." + enc(claims) + ".sig",
 		ExpiresAt:   exp,
-		TokenType:   "Bearer",
 	}
 }
 
@@ -252,13 +255,35 @@ func main() {
 		os.Exit(3)
 	case "badversion":
 		plugin.Serve(&plugin.ServeConfig{
-			HandshakeConfig:  sdk.Handshake,
-			VersionedPlugins: map[int]plugin.PluginSet{99: sdk.PluginSets(p)[sdk.ProtocolVersion]},
+			HandshakeConfig: plugin.HandshakeConfig{
+				ProtocolVersion:  protocol.Version,
+				MagicCookieKey:   protocol.MagicCookieKey,
+				MagicCookieValue: protocol.MagicCookieValue,
+			},
+			VersionedPlugins: map[int]plugin.PluginSet{99: {protocol.PluginName: servePlugin{srv: sdk.NewProviderServer(p)}}},
 			GRPCServer:       plugin.DefaultGRPCServer,
 		})
 		return
 	case "slowstart":
 		time.Sleep(time.Hour)
 	}
-	sdk.Serve(p)
+	if err := sdk.Serve(p); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// servePlugin serves a provider under a protocol version of our choosing.
+type servePlugin struct {
+	plugin.NetRPCUnsupportedPlugin
+	srv pb.ProviderServer
+}
+
+func (s servePlugin) GRPCServer(_ *plugin.GRPCBroker, g *grpc.Server) error {
+	pb.RegisterProviderServer(g, s.srv)
+	return nil
+}
+
+func (servePlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (any, error) {
+	return nil, errors.New("testprovider only serves")
 }

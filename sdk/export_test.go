@@ -1,0 +1,4 @@
+package sdk
+
+// FullSpec is fullSpec for the external tests.
+var FullSpec = fullSpec
