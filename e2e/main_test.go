@@ -63,7 +63,7 @@ func buildAll(dir string) error {
 	if err := goCmd([]string{"GOBIN=" + dir}, "install", "./cmd/..."); err != nil {
 		return err
 	}
-	if err := build(dir+string(filepath.Separator), "./internal/cmd/kubelogin-testenv", "./internal/cmd/testbrowser"); err != nil {
+	if err := build(dir+string(filepath.Separator), "./internal/cmd/kubelogin-testenv", "./internal/cmd/testbrowser", "./internal/cmd/chromiumbrowser"); err != nil {
 		return err
 	}
 	// Test providers live in their own directory, found through
