@@ -20,7 +20,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/kubelogin-dev/kubelogin/internal/entra"
+	"github.com/kubelogin-dev/kubelogin/internal/entraemu"
 )
 
 // requireChromium finds Debian's chromium and certutil (libnss3-tools). In
@@ -228,9 +228,9 @@ func (b *chromium) signIn(ctx context.Context, opened, user, password string) (s
 		return s, fmt.Errorf("read the sign-in page's address: %w", err)
 	}
 	// A certificate or proxy error shows Chromium's own error page instead.
-	if u, err := url.Parse(s.loaded); err != nil || u.Host != entra.PublicCloudHost {
+	if u, err := url.Parse(s.loaded); err != nil || u.Host != entraemu.PublicCloudHost {
 		title, _ := chromedp.Run(tab, chromedp.Title())
-		return s, fmt.Errorf("Chromium shows %q (%q), not the sign-in page at %s", s.loaded, title, entra.PublicCloudHost)
+		return s, fmt.Errorf("Chromium shows %q (%q), not the sign-in page at %s", s.loaded, title, entraemu.PublicCloudHost)
 	}
 	if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.ID("username"))); err != nil {
 		return s, fmt.Errorf("wait for the sign-in form: %w", err)
@@ -294,8 +294,8 @@ func TestChromiumInteractive(t *testing.T) {
 	kubectl := kubectlPath(t)
 	c := newProxiedCluster(t)
 	b := startChromium(t, c)
-	const bob, bobPassword = "bob@" + entra.DefaultTenantDomain, "bob-chromium-password"
-	c.em.AddUser(entra.User{UPN: bob, Password: bobPassword})
+	const bob, bobPassword = "bob@" + entraemu.DefaultTenantDomain, "bob-chromium-password"
+	c.em.AddUser(entraemu.User{UPN: bob, Password: bobPassword})
 	port := freePort(t)
 
 	tests := []struct {
@@ -310,9 +310,9 @@ func TestChromiumInteractive(t *testing.T) {
 		// listenerPort, when set, is the port the form_post must reach.
 		listenerPort string
 	}{
-		{name: "plain", user: entra.DefaultUserUPN, password: "typed-by-alice", wantUser: entra.DefaultUserUPN, wantScheme: "Bearer"},
+		{name: "plain", user: entraemu.DefaultUserUPN, password: "typed-by-alice", wantUser: entraemu.DefaultUserUPN, wantScheme: "Bearer"},
 		{name: "pop", convert: []string{"--pop-enabled", "--pop-claims", "u=" + popClusterID},
-			user: entra.DefaultUserUPN, password: "typed-by-alice", wantUser: entra.DefaultUserUPN, wantScheme: "PoP"},
+			user: entraemu.DefaultUserUPN, password: "typed-by-alice", wantUser: entraemu.DefaultUserUPN, wantScheme: "PoP"},
 		{name: "login hint and redirect url", convert: []string{"--login-hint", bob, "--redirect-url", "http://localhost:" + port + "/"},
 			password: bobPassword, wantUser: bob, wantScheme: "Bearer", prefilled: bob, listenerPort: port},
 	}
@@ -334,7 +334,7 @@ func TestChromiumInteractive(t *testing.T) {
 			if !strings.Contains(r.stderr, browserPrompt+"\n"+s.opened) {
 				t.Errorf("kubectl's stderr does not show the URL the browser opened:\n%s", r.stderr)
 			}
-			authorize := "https://" + entra.PublicCloudHost + "/" + entra.DefaultTenantID + "/oauth2/v2.0/authorize?"
+			authorize := "https://" + entraemu.PublicCloudHost + "/" + entraemu.DefaultTenantID + "/oauth2/v2.0/authorize?"
 			if !strings.HasPrefix(s.loaded, authorize) {
 				t.Fatalf("Chromium showed %q, want the sign-in page under %s", s.loaded, authorize)
 			}
