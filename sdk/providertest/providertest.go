@@ -242,6 +242,13 @@ func checkInfo(info sdk.Info) error {
 	return errors.Join(errs...)
 }
 
+// tokenDespiteBlackhole explains a token returned in the timeout or cancel
+// check: with every endpoint the kit knows of silent, the provider talked to
+// none of them.
+const tokenDespiteBlackhole = ", although the authority host and " + BlackholeEnv +
+	" name a server that never answers: a provider with an endpoint of its own must call the URL in " +
+	BlackholeEnv + " instead when it is set, and one that calls no endpoint skips these checks (--offline, or no Options.Request)"
+
 func checkTimeout(p *Provider, req sdk.Request, slack time.Duration, hole *blackhole) (Result, error) {
 	req.AuthorityHost = hole.url
 	req.DisableInstanceDiscovery = true
@@ -254,7 +261,7 @@ func checkTimeout(p *Provider, req sdk.Request, slack time.Duration, hole *black
 	var errs []error
 	switch {
 	case r.Err == nil:
-		errs = append(errs, errors.New("GetToken against a server that never answers returned a token"))
+		errs = append(errs, errors.New("GetToken returned a token before its timeout"+tokenDespiteBlackhole))
 	case sdk.CodeOf(r.Err) != sdk.CodeCancelled:
 		errs = append(errs, fmt.Errorf("GetToken past its timeout failed with %q (%v), want code %v", r.Err, sdk.CodeOf(r.Err), sdk.CodeCancelled))
 	}
@@ -277,7 +284,7 @@ func checkCancel(p *Provider, req sdk.Request, slack time.Duration, hole *blackh
 	r := p.GetToken(ctx, &req)
 	var errs []error
 	if r.Err == nil {
-		errs = append(errs, errors.New("GetToken returned a token although the host cancelled it"))
+		errs = append(errs, errors.New("GetToken returned a token although the host cancelled it"+tokenDespiteBlackhole))
 	}
 	if took := time.Since(began); took > 2*time.Second+slack {
 		errs = append(errs, fmt.Errorf("GetToken took %v to notice the host cancelled it", took.Round(time.Millisecond)))

@@ -48,7 +48,7 @@ func install() error {
 	if out, err := exec.Command("go", "build", "-o", bin, "./internal/testprovider").CombinedOutput(); err != nil {
 		return fmt.Errorf("build test provider: %v\n%s", err, out)
 	}
-	for _, mode := range []string{"network", "tokenstdout", "rawstderr", "leaksecret", "ignorectx", "badsemver", "badspec", "acceptsincomplete", "noexpiry"} {
+	for _, mode := range []string{"network", "ownendpoint", "tokenstdout", "rawstderr", "leaksecret", "ignorectx", "badsemver", "badspec", "acceptsincomplete", "noexpiry", "ignoresblackhole"} {
 		if err := os.Link(bin, binaryFor(mode)); err != nil {
 			return err
 		}
@@ -107,6 +107,63 @@ func TestDetectsIgnoredTimeout(t *testing.T) {
 	_, err := checkTimeout(p, request, time.Second, newBlackhole(t))
 	if err == nil || !strings.Contains(err.Error(), "took") {
 		t.Errorf("err = %v, want a complaint about the time taken", err)
+	}
+}
+
+// TestRunPassesAProviderWithItsOwnEndpoint: a provider that never reads the
+// request's authority host passes the timeout and cancel checks by calling
+// the URL in BlackholeEnv, as the kit documents; the server it reached is the
+// one named by the variable, not the authority host.
+func TestRunPassesAProviderWithItsOwnEndpoint(t *testing.T) {
+	Run(t, binaryFor("ownendpoint"), Options{Request: &request})
+
+	authority, own := newBlackhole(t), newBlackhole(t)
+	p := Start(t, binaryFor("ownendpoint"), 0, BlackholeEnv+"="+own.url)
+	if _, err := checkTimeout(p, request, 3*time.Second, authority); err != nil {
+		t.Errorf("timeout check with %s set: %v", BlackholeEnv, err)
+	}
+	own.waitConnected(5 * time.Second)
+	select {
+	case <-own.seen:
+	default:
+		t.Errorf("the provider never connected to the server named by %s", BlackholeEnv)
+	}
+	select {
+	case <-authority.seen:
+		t.Error("the provider connected to the authority host, which it does not use")
+	default:
+	}
+}
+
+// TestDetectsProviderThatIgnoresTheBlackhole: a provider that calls an
+// endpoint of its own and ignores BlackholeEnv answers at once; both checks
+// fail and say what to do.
+func TestDetectsProviderThatIgnoresTheBlackhole(t *testing.T) {
+	tests := []struct {
+		name  string
+		check func(*Provider, sdk.Request, time.Duration, *blackhole) (Result, error)
+		want  string
+	}{
+		{"timeout", checkTimeout, "GetToken returned a token before its timeout"},
+		{"cancel", checkCancel, "GetToken returned a token although the host cancelled it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hole := newBlackhole(t)
+			p := Start(t, binaryFor("ignoresblackhole"), 0, BlackholeEnv+"="+hole.url)
+			r, err := tt.check(p, request, time.Second, hole)
+			if r.Err != nil || err == nil {
+				t.Fatalf("result error %v, check error %v: want a token and a failed check", r.Err, err)
+			}
+			for _, want := range []string{tt.want, "must call the URL in " + BlackholeEnv, "--offline"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("check error %q lacks %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("check error is not one line: %q", err)
+			}
+		})
 	}
 }
 

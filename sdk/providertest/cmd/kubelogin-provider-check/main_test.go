@@ -39,6 +39,8 @@ func TestCheckCommand(t *testing.T) {
 	}{
 		{"good provider", []string{"--mode", "test", "--env", "TESTPROVIDER_X=1", provider("network")}, true, ""},
 		{"a provider that ignores its deadline", []string{provider("ignorectx")}, false, "took"},
+		{"a provider with an endpoint of its own", []string{provider("ownendpoint")}, true, ""},
+		{"a provider that ignores the black hole", []string{provider("ignoresblackhole")}, false, "must call the URL in KUBELOGIN_CONFORMANCE_BLACKHOLE"},
 		{"a provider with a bad spec", []string{"--offline", provider("badspec")}, false, "declare what the token is"},
 		{"no such binary", []string{filepath.Join(dir, "absent")}, false, "no such file"},
 	}

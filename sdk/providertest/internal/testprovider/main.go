@@ -39,12 +39,18 @@ var rawStderr = os.Stderr
 
 // kitModes are the kit's behaviours: a provider of login mode "test", whose
 // spec requires a client, a tenant and a secret and returns opaque tokens,
-// which "network" implements well and each other behaviour breaks in one way. The
-// host's behaviours (fake, crash, hang, ...) return JWTs for the server ID.
+// which "network" (calling the request's authority host) and "ownendpoint"
+// (calling an endpoint of its own) implement well and each other behaviour
+// breaks in one way. The host's behaviours (fake, crash, hang, ...) return
+// JWTs for the server ID.
 var kitModes = map[string]bool{
-	"network": true, "tokenstdout": true, "rawstderr": true, "leaksecret": true, "ignorectx": true,
-	"badsemver": true, "badspec": true, "acceptsincomplete": true, "noexpiry": true,
+	"network": true, "ownendpoint": true, "tokenstdout": true, "rawstderr": true, "leaksecret": true, "ignorectx": true,
+	"badsemver": true, "badspec": true, "acceptsincomplete": true, "noexpiry": true, "ignoresblackhole": true,
 }
+
+// blackholeEnv is the kit's documented setting for a provider with an
+// endpoint of its own, spelled out as an outsider would.
+const blackholeEnv = "KUBELOGIN_CONFORMANCE_BLACKHOLE"
 
 type provider struct{ mode string }
 
@@ -171,7 +177,18 @@ func (p provider) kitToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*s
 		time.Sleep(10 * time.Second)
 		return nil, sdk.Errorf(sdk.CodeUnavailable, "gave up")
 	}
-	if err := callAuthority(ctx, req.AuthorityHost); err != nil {
+	endpoint := req.AuthorityHost
+	switch p.mode {
+	case "ownendpoint":
+		// Its own endpoint, never the authority host; under the kit, the
+		// black hole stands in for it. Without the setting it would call
+		// its real service, which these tests never reach: it calls none.
+		endpoint = os.Getenv(blackholeEnv)
+	case "ignoresblackhole":
+		// A hard-coded endpoint that answers at once, whatever the kit says.
+		endpoint = ""
+	}
+	if err := callEndpoint(ctx, endpoint); err != nil {
 		return nil, err
 	}
 	if err := ui.Message("hello"); err != nil {
@@ -200,17 +217,18 @@ func (p provider) validate(req *sdk.Request) error {
 	return nil
 }
 
-// callAuthority makes one request to the authority host, when there is one,
-// so the kit can check that a provider waiting on the network honours
-// cancellation. Only the kit's modes call it: the host's tests never let a
-// provider reach a real cloud.
-func callAuthority(ctx context.Context, host string) error {
-	if host == "" {
+// callEndpoint makes one request to base (the authority host or an
+// endpoint of the provider's own), when there is one, so the kit can check
+// that a provider waiting on the network honours cancellation. Only the
+// kit's modes call it: the host's tests never let a provider reach a real
+// cloud.
+func callEndpoint(ctx context.Context, base string) error {
+	if base == "" {
 		return nil
 	}
-	r, err := http.NewRequestWithContext(ctx, http.MethodGet, host+"token", nil)
+	r, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"token", nil)
 	if err != nil {
-		return sdk.Errorf(sdk.CodeInvalidRequest, "authority host: %v", err)
+		return sdk.Errorf(sdk.CodeInvalidRequest, "endpoint %q: %v", base, err)
 	}
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
