@@ -264,6 +264,55 @@ users:
 	}
 }
 
+// TestContractConvertSecretProviderArg converts a user to a third-party
+// mode with a secret provider arg: it is written into the exec env, not
+// the args, the file becomes 0600, and get-token run as kubectl runs the
+// exec (args as flags, env entries added) hands the secret to the provider
+// in its request.
+func TestContractConvertSecretProviderArg(t *testing.T) {
+	t.Parallel()
+	env := withTestProviders(baseEnv(t))
+	kc := filepath.Join(t.TempDir(), "config")
+	config := `apiVersion: v1
+kind: Config
+users:
+- name: u
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: kubelogin
+      args: [get-token, --login, devicecode, --server-id, s, --client-id, c, --tenant-id, t]
+`
+	if err := os.WriteFile(kc, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, env, "kubelogin", "convert-kubeconfig", "--kubeconfig", kc, "-l", "dumpcreds", "--client-id", "c", "--provider-arg", "api-key=e2e-arg-secret")
+	if r.code != 0 {
+		t.Fatalf("convert-kubeconfig: exit %d: %s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "e2e-arg-secret") || !strings.Contains(r.stderr, "made private") {
+		t.Errorf("convert-kubeconfig's report shows the secret or does not say the file was made private:\n%s", r.stderr)
+	}
+	out := string(mustRead(t, kc))
+	args := execArgs(t, out)
+	if strings.Contains(strings.Join(args, " "), "e2e-arg-secret") {
+		t.Fatalf("the secret is in the exec args: %q", args)
+	}
+	if !strings.Contains(out, "name: KUBELOGIN_PROVIDER_ARG_API_KEY") || !strings.Contains(out, "value: e2e-arg-secret") {
+		t.Fatalf("the secret is not in the exec env:\n%s", out)
+	}
+	if info, err := os.Stat(kc); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("kubeconfig mode %v (%v), want 0600", info.Mode().Perm(), err)
+	}
+	r = run(t, append(env, "KUBELOGIN_PROVIDER_ARG_API_KEY=e2e-arg-secret"), "kubelogin", append(args, "--no-cache")...)
+	if r.code != 0 || !strings.Contains(r.stderr, "received: extra client-id") {
+		t.Fatalf("get-token with the converted exec: exit %d, want the provider to receive the arg: %s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "e2e-arg-secret") {
+		t.Errorf("get-token's stderr shows the secret: %s", r.stderr)
+	}
+}
+
 // execArgs reads the args of the only exec user in a YAML kubeconfig as
 // convert-kubeconfig writes them (one "- arg" per line).
 func execArgs(t *testing.T, kubeconfig string) []string {

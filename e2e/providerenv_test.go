@@ -24,6 +24,8 @@ func TestProviderEnvironment(t *testing.T) {
 		"AZURE_CLIENT_SECRET=e2e-secret-2",
 		"ARM_CLIENT_SECRET=e2e-secret-3",
 		"AZURE_CLIENT_ID=some-client",
+		"KUBELOGIN_TOKEN_STORE=file",
+		"KUBELOGIN_PROVIDER_ARG_API_KEY=e2e-secret-4",
 	)
 	r := run(t, env, "kubelogin", "get-token", "-l", "dumpenv", "--server-id", "srv", "--no-cache")
 	if r.code != 0 {
@@ -44,7 +46,9 @@ func TestProviderEnvironment(t *testing.T) {
 			t.Errorf("the provider's environment lacks %s: %v", want, names)
 		}
 	}
-	for _, absent := range []string{"AAD_SERVICE_PRINCIPAL_CLIENT_SECRET", "AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET", "AZURE_CLIENT_ID"} {
+	// withTestProviders sets KUBELOGIN_PROVIDER_PATH: a host variable, not the provider's.
+	for _, absent := range []string{"AAD_SERVICE_PRINCIPAL_CLIENT_SECRET", "AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET", "AZURE_CLIENT_ID",
+		"KUBELOGIN_TOKEN_STORE", "KUBELOGIN_PROVIDER_ARG_API_KEY", "KUBELOGIN_PROVIDER_PATH"} {
 		if slices.Contains(names, absent) {
 			t.Errorf("the provider's environment holds %s", absent)
 		}

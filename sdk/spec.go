@@ -167,7 +167,10 @@ type ProviderArg struct {
 	Description string
 	Required    bool
 	// Secret values are never logged or shown by the host, and the cache
-	// key holds only their hash.
+	// key holds only their hash. convert-kubeconfig writes them into the
+	// kubeconfig's exec env as KUBELOGIN_PROVIDER_ARG_<NAME> (upper case,
+	// '-' and '.' as '_'), not its args, and the host reads that variable
+	// for this arg; the provider receives the value in Request.Extra only.
 	Secret bool
 }
 

@@ -28,6 +28,8 @@ func TestGetTokenEnvironment(t *testing.T) {
 			for k, v := range map[string]string{
 				"KUBECACHEDIR": envCache, "REQUESTS_CA_BUNDLE": "/ca.pem", "THIRD_PARTY_SETTING": "x",
 				"AZURE_CLIENT_ID": "env-client", "AZURE_CLIENT_SECRET": "s3cret", "AAD_SERVICE_PRINCIPAL_CLIENT_SECRET": "s3cret-2",
+				"KUBELOGIN_TOKEN_STORE": "file", "KUBELOGIN_PROVIDER_PATH": "/nowhere", "KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE": "2MiB",
+				"KUBELOGIN_PROVIDER_ARG_TOKEN": "arg-secret",
 			} {
 				h.env[k] = v
 			}
@@ -41,7 +43,8 @@ func TestGetTokenEnvironment(t *testing.T) {
 				}
 			}
 			for _, kv := range h.launcher.env {
-				for _, name := range []string{"AZURE_CLIENT_SECRET=", "AAD_SERVICE_PRINCIPAL_CLIENT_SECRET=", "AZURE_CLIENT_ID=", "KUBECACHEDIR="} {
+				for _, name := range []string{"AZURE_CLIENT_SECRET=", "AAD_SERVICE_PRINCIPAL_CLIENT_SECRET=", "AZURE_CLIENT_ID=", "KUBECACHEDIR=",
+					"KUBELOGIN_TOKEN_STORE=", "KUBELOGIN_PROVIDER_PATH=", "KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE=", "KUBELOGIN_PROVIDER_ARG_TOKEN="} {
 					if strings.HasPrefix(kv, name) {
 						t.Errorf("the provider's environment holds %s", name)
 					}
@@ -54,11 +57,27 @@ func TestGetTokenEnvironment(t *testing.T) {
 			if !tt.envCache && (r.ClientID != "flag-client" || r.Credentials.ClientSecret != "flag-secret") {
 				t.Errorf("request under --disable-environment-override: client %q, secret from flag %t", r.ClientID, r.Credentials.ClientSecret == "flag-secret")
 			}
+			if h.launcher.maxMsg != 2<<20 {
+				t.Errorf("provider launched with a %d-byte message limit, want KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE's 2MiB", h.launcher.maxMsg)
+			}
 			inEnv, inHome := cached(t, envCache), cached(t, h.cacheDir())
 			if tt.envCache != inEnv || tt.envCache == inHome {
 				t.Errorf("token cached in KUBECACHEDIR %t, in ~/.kube/cache/kubelogin %t", inEnv, inHome)
 			}
 		})
+	}
+}
+
+// TestGetTokenBadMessageSize: a malformed KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE
+// is one line naming the variable, before any provider starts.
+func TestGetTokenBadMessageSize(t *testing.T) {
+	h := newHarness(t)
+	h.install(t, "spn", issuing(h.now, serverID, bearer, "spn"))
+	h.env["KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE"] = "lots"
+	code := h.run(t, "get-token", "-l", "spn", "--server-id", serverID, "--client-id", "c", "--client-secret", "s", "-t", "tenant")
+	h.oneLineError(t, code, `KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE="lots" is not a size`)
+	if len(h.launcher.launched) != 0 {
+		t.Errorf("a provider started despite the bad limit: %v", h.launcher.launched)
 	}
 }
 

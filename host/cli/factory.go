@@ -110,16 +110,25 @@ func (f *Factory) Logger() hclog.Logger {
 }
 
 // providerOptions are how every provider is started: with the host's
-// environment rule applied to kubelogin's environment.
-func (f *Factory) providerOptions(startTimeout time.Duration) provider.Options {
+// environment rule applied to kubelogin's environment, and the message
+// limit of KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE (a host variable, read
+// here through Getenv so tests can set it; see options.HostVars).
+func (f *Factory) providerOptions(startTimeout time.Duration) (provider.Options, error) {
+	maxMsg, err := provider.ParseMaxMessageSize(f.env(provider.MaxMessageSizeEnv))
+	if err != nil {
+		return provider.Options{}, err
+	}
 	var env []string
 	if f.Environ != nil {
 		env = options.ProviderEnv(f.Environ())
 	}
-	return provider.Options{Logger: f.Logger(), StartTimeout: startTimeout, Env: env}
+	return provider.Options{Logger: f.Logger(), StartTimeout: startTimeout, MaxMessageSize: maxMsg, Env: env}, nil
 }
 
 func (f *Factory) env(name string) string {
+	if f.Getenv == nil {
+		return ""
+	}
 	v, _ := f.Getenv(name)
 	return v
 }

@@ -89,6 +89,9 @@ func RunGetToken(ctx context.Context, o *GetTokenOptions) error {
 			}
 		}
 	}()
+	if err := t.ApplyArgEnv(t.LoginMode, mode.Spec.Args, f.Getenv); err != nil {
+		return err
+	}
 	p, err := plan.New(t, mode, plan.Env{Getenv: f.providerGetenv, Home: found.Home})
 	if err != nil {
 		return err
@@ -158,7 +161,7 @@ func openCache(f *Factory, t *options.Token, found options.Resolved) (*cache.Cac
 		f.warn(fmt.Sprintf("Warning: %v; continuing without a token cache", err))
 		return nil, nil, nil
 	}
-	st, err := openStore(f, dir, t.TokenStore)
+	st, err := openStore(f, dir, t, found)
 	if err != nil || !st.Stores() {
 		return nil, nil, err
 	}
@@ -226,7 +229,11 @@ func launch(ctx context.Context, f *Factory, cand provider.Candidate, mode strin
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < startTimeout {
 		startTimeout = max(time.Until(dl), time.Millisecond)
 	}
-	prov, err := f.Launcher.Launch(cand, f.providerOptions(startTimeout))
+	opts, err := f.providerOptions(startTimeout)
+	if err != nil {
+		return nil, sdk.Info{}, err
+	}
+	prov, err := f.Launcher.Launch(cand, opts)
 	if err != nil {
 		return nil, sdk.Info{}, err
 	}

@@ -144,6 +144,7 @@ type fakeLauncher struct {
 	mu       sync.Mutex
 	launched []provider.Candidate
 	env      []string // of the last launch
+	maxMsg   int      // of the last launch
 	conns    []*fakeConn
 }
 
@@ -151,7 +152,7 @@ func (l *fakeLauncher) Launch(c provider.Candidate, opts provider.Options) (Prov
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.launched = append(l.launched, c)
-	l.env = opts.Env
+	l.env, l.maxMsg = opts.Env, opts.MaxMessageSize
 	if opts.StartTimeout <= 0 {
 		l.t.Errorf("provider %s launched without a start timeout", c.Mode)
 	}

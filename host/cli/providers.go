@@ -110,7 +110,11 @@ func RunProvidersList(ctx context.Context, o *ProvidersListOptions) error {
 }
 
 func describe(ctx context.Context, f *Factory, c provider.Candidate, timeout time.Duration) (name, version, modes string) {
-	proc, err := f.Launcher.Launch(c, f.providerOptions(timeout))
+	opts, err := f.providerOptions(timeout)
+	if err != nil {
+		return c.Mode, "-", "error: " + err.Error()
+	}
+	proc, err := f.Launcher.Launch(c, opts)
 	if err != nil {
 		return c.Mode, "-", "error: " + err.Error()
 	}

@@ -45,11 +45,12 @@ func NewCmdRemoveTokens(f *Factory, runF func(*RemoveOptions) error) *cobra.Comm
 // store included, and says what it removed.
 func RunRemoveTokens(o *RemoveOptions) error {
 	f := o.f
-	dir, err := resolveCacheDir(f, o.CacheDir)
+	t, found := resolveCacheSettings(f, o.CacheDir, o.TokenStore)
+	dir, err := cache.ResolveDir(t.CacheDir, found.CacheDirSource, f.env, found.Home)
 	if err != nil {
 		return err
 	}
-	choice, err := tokenstore.Choose(o.TokenStore, f.env)
+	choice, err := tokenstore.Choose(t.TokenStore, found.TokenStoreSource)
 	if err != nil {
 		return err
 	}
@@ -74,10 +75,12 @@ func RunRemoveTokens(o *RemoveOptions) error {
 	return nil
 }
 
-// resolveCacheDir finds the cache of remove-tokens and status as get-token
-// does: --cache-dir, else KUBECACHEDIR, else under the home directory.
-func resolveCacheDir(f *Factory, flagValue string) (string, error) {
-	t := options.Token{CacheDir: flagValue}
-	found := t.ApplyEnv(options.GetToken, f.Getenv)
-	return cache.ResolveDir(t.CacheDir, found.CacheDirSource, f.env, found.Home)
+// resolveCacheSettings finds the cache of remove-tokens and status as
+// get-token does, through the one settings resolver: --cache-dir, else
+// KUBECACHEDIR, else under the home directory; --token-store, else
+// KUBELOGIN_TOKEN_STORE. These commands have no
+// --disable-environment-override: they look at what is there.
+func resolveCacheSettings(f *Factory, cacheDir, tokenStore string) (*options.Token, options.Resolved) {
+	t := &options.Token{CacheDir: cacheDir, TokenStore: tokenStore}
+	return t, t.ApplyEnv(options.GetToken, f.Getenv)
 }

@@ -50,11 +50,12 @@ func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
 // cache entry.
 func RunStatus(o *StatusOptions) error {
 	f := o.f
-	dir, err := resolveCacheDir(f, o.CacheDir)
+	t, found := resolveCacheSettings(f, o.CacheDir, o.TokenStore)
+	dir, err := cache.ResolveDir(t.CacheDir, found.CacheDirSource, f.env, found.Home)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(f, dir, o.TokenStore)
+	st, err := openStore(f, dir, t, found)
 	if err != nil {
 		return err
 	}

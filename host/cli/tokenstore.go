@@ -1,14 +1,16 @@
 package cli
 
 import (
+	"github.com/kubelogin-dev/kubelogin/host/options"
 	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 )
 
-// openStore decides how tokens are kept in the cache directory dir, under the provider policy's
+// openStore decides how tokens are kept in the cache directory dir, as the settings resolver found the
+// choice (t.TokenStore from --token-store or KUBELOGIN_TOKEN_STORE), under the provider policy's
 // requirement. A policy that exists but cannot be read counts as requiring encryption: a broken policy
 // never loosens anything.
-func openStore(f *Factory, dir, flagValue string) (*tokenstore.Store, error) {
-	choice, err := tokenstore.Choose(flagValue, f.env)
+func openStore(f *Factory, dir string, t *options.Token, found options.Resolved) (*tokenstore.Store, error) {
+	choice, err := tokenstore.Choose(t.TokenStore, found.TokenStoreSource)
 	if err != nil {
 		return nil, err
 	}

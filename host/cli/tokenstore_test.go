@@ -216,6 +216,9 @@ func TestTokenStoreChoice(t *testing.T) {
 		{name: "file", args: []string{"--token-store", "file"}, files: 1, clear: true},
 		{name: "env file", env: "file", files: 1, clear: true},
 		{name: "flag beats env", args: []string{"--token-store", "auto"}, env: "file", files: 1},
+		// A settings variable like KUBECACHEDIR: ignored with the flag, so the default (encrypted) applies.
+		{name: "env ignored with --disable-environment-override", args: []string{"--disable-environment-override"}, env: "file", files: 1},
+		{name: "bad env value", env: "vault", err: `KUBELOGIN_TOKEN_STORE "vault" is not a token store`},
 		{name: "none stores nothing", args: []string{"--token-store", "none"}},
 		{name: "encrypted without key store", args: []string{"--token-store", "encrypted"}, blocked: true, err: "--token-store=encrypted cannot be honoured: blocked; make the OS key store available"},
 		{name: "bad value", args: []string{"--token-store", "vault"}, err: `--token-store "vault" is not a token store`},

@@ -34,6 +34,17 @@ type envEntry struct {
 	node *yaml.Node
 }
 
+// envValue is the value of the exec env entry name, and whether there is one.
+func (e *execInfo) envValue(name string) (string, bool) {
+	for _, entry := range e.env {
+		if entry.name == name {
+			_, v := mapGet(entry.node, "value")
+			return scalarString(v), true
+		}
+	}
+	return "", false
+}
+
 type execFields struct {
 	Command string   `yaml:"command"`
 	Args    []string `yaml:"args"`

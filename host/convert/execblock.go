@@ -1,9 +1,14 @@
 package convert
 
 import (
+	"maps"
+	"slices"
+	"strings"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kubelogin-dev/kubelogin/host/modes"
+	"github.com/kubelogin-dev/kubelogin/host/options"
 )
 
 const (
@@ -97,8 +102,8 @@ func newExec(a auth, mode string, args []string, azureConfigDir string, secrets 
 // execEnv keeps the existing env entries except the ones kubelogin
 // manages: AAD_LOGIN_METHOD, which would override the --login just written,
 // is dropped; AZURE_CONFIG_DIR, which only azurecli uses, is set from
-// --azure-config-dir, else kept; the secrets' variables hold exactly the
-// secrets this user gets. A managed entry is replaced where it stood, so a
+// --azure-config-dir, else kept; the secrets' variables (secret flags' and
+// secret provider args') hold exactly the secrets this user gets. A managed entry is replaced where it stood, so a
 // second run changes nothing; new ones are appended.
 func execEnv(a auth, mode, azureConfigDir string, args []string, secrets map[string]string) []*yaml.Node {
 	type want struct{ name, value string }
@@ -111,6 +116,11 @@ func execEnv(a auth, mode, azureConfigDir string, args []string, secrets map[str
 			wants = append(wants, want{envName(f, args), v})
 		}
 	}
+	for _, key := range slices.Sorted(maps.Keys(secrets)) {
+		if name, ok := strings.CutPrefix(key, argSecretKey); ok {
+			wants = append(wants, want{options.ArgVar(name), secrets[key]})
+		}
+	}
 	entry := func(w want) *yaml.Node {
 		return mapNode(strNode("name"), strNode(w.name), strNode("value"), strNode(w.value))
 	}
@@ -119,6 +129,9 @@ func execEnv(a auth, mode, azureConfigDir string, args []string, secrets map[str
 	if a.exec != nil {
 		for _, e := range a.exec.env {
 			_, secret := isSecretEnv(e.name)
+			// A secret provider arg's entry, of any mode: converting to
+			// another mode drops it.
+			secret = secret || strings.HasPrefix(e.name, options.ArgVarPrefix)
 			managed := secret || e.name == "AAD_LOGIN_METHOD" || e.name == "AZURE_CONFIG_DIR"
 			if !managed {
 				out = append(out, e.node)

@@ -99,13 +99,20 @@ func buildArgs(userName string, r resolver, m modes.Mode) (args []string, secret
 		}
 		add(s.Name, v)
 	}
-	pargs, err := providerArgs(userName, r, m)
+	pargs, argSecrets, given, err := providerArgs(userName, r, m)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	for _, kv := range pargs {
 		args = append(args, "--provider-arg", kv)
 		written["provider-arg"] = true
+	}
+	for name, v := range argSecrets {
+		secrets[argSecretKey+name] = v
+		written["provider-arg"] = true
+		if given[name] {
+			written[argSecretKey+name] = true
+		}
 	}
 	if len(secrets) > 0 && written["disable-environment-override"] {
 		return nil, nil, nil, fmt.Errorf("user %q: --disable-environment-override would make get-token ignore the exec env that holds its %s: drop it with --disable-environment-override=false, or export the secret instead of passing it", userName, secretNames(secrets))
@@ -115,43 +122,65 @@ func buildArgs(userName string, r resolver, m modes.Mode) (args []string, secret
 
 // providerArgs are the mode's provider args that have no flag of their
 // own, as NAME=VALUE in the spec's order: given with --provider-arg, else
-// kept from a user already in the mode. An arg the spec does not declare,
-// or a required one without a value, is refused here rather than by every
-// later get-token.
-func providerArgs(userName string, r resolver, m modes.Mode) ([]string, error) {
-	given := map[string]string{}
+// kept from a user already in the mode. An arg the spec declares secret is
+// returned apart (name -> value), for the exec env (options.ArgVar); kept,
+// it comes from that env entry, or from the args a conversion before
+// secret args went to the env wrote. given names the secret args given
+// with --provider-arg in this run. An arg the spec does not declare, or a
+// required one without a value, is refused here rather than by every later
+// get-token.
+func providerArgs(userName string, r resolver, m modes.Mode) (out []string, secrets map[string]string, given map[string]bool, err error) {
+	explicit := map[string]string{}
 	if changed(r.explicit, "provider-arg") {
-		given = r.explicit.ProviderArgs
+		explicit = r.explicit.ProviderArgs
 	}
-	for _, name := range slices.Sorted(maps.Keys(given)) {
+	for _, name := range slices.Sorted(maps.Keys(explicit)) {
 		a, ok := m.Spec.Arg(name)
 		if !ok || m.ArgFlag(a.Name) != "provider-arg" {
 			how := "it takes no such provider arg"
 			if ok {
 				how = "pass it as --" + m.ArgFlag(a.Name)
 			}
-			return nil, fmt.Errorf("-l %s: --provider-arg %s: %s", r.mode, name, how)
+			return nil, nil, nil, fmt.Errorf("-l %s: --provider-arg %s: %s", r.mode, name, how)
 		}
 	}
-	var out []string
+	sameMode := r.auth.exec != nil && r.auth.exec.login == r.mode
+	secrets, given = map[string]string{}, map[string]bool{}
+	owner := map[string]string{} // variable -> secret arg
 	for _, a := range m.Spec.Args {
 		if m.ArgFlag(a.Name) != "provider-arg" {
 			continue
 		}
-		v, ok := given[a.Name]
-		if !ok && r.auth.exec != nil && r.auth.exec.login == r.mode {
+		v, ok := explicit[a.Name]
+		if !ok && sameMode {
 			v = r.auth.exec.args.ProviderArgs[a.Name]
+			if kept, inEnv := r.auth.exec.envValue(options.ArgVar(a.Name)); a.Secret && inEnv {
+				v = kept
+			}
 		}
 		if v == "" {
 			if a.Required {
-				return nil, fmt.Errorf("user %q has no provider arg %s for -l %s (%s): pass --provider-arg %s=VALUE", userName, a.Name, r.mode, a.Description, a.Name)
+				return nil, nil, nil, fmt.Errorf("user %q has no provider arg %s for -l %s (%s): pass --provider-arg %s=VALUE", userName, a.Name, r.mode, a.Description, a.Name)
 			}
 			continue
 		}
-		out = append(out, a.Name+"="+v)
+		if !a.Secret {
+			out = append(out, a.Name+"="+v)
+			continue
+		}
+		name := options.ArgVar(a.Name)
+		if other, dup := owner[name]; dup {
+			return nil, nil, nil, fmt.Errorf("-l %s declares the secret provider args %s and %s, which share the exec env variable %s: ask the provider's author to rename one", r.mode, other, a.Name, name)
+		}
+		owner[name] = a.Name
+		secrets[a.Name], given[a.Name] = v, ok
 	}
-	return out, nil
+	return out, secrets, given, nil
 }
+
+// argSecretKey marks a secret provider arg among buildArgs' secrets and
+// written flags: argSecretKey+NAME.
+const argSecretKey = "provider-arg:"
 
 // secretEnvVar is the variable get-token reads a secret from
 // (options.ApplyEnv): the AAD_* name, or the ARM_* one when the user's
@@ -195,6 +224,11 @@ func secretNames(secrets map[string]string) string {
 	for _, f := range secretFlags {
 		if _, ok := secrets[f]; ok {
 			out = append(out, strings.ReplaceAll(f, "-", " "))
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(secrets)) {
+		if name, ok := strings.CutPrefix(key, argSecretKey); ok {
+			out = append(out, "secret provider arg "+name)
 		}
 	}
 	return strings.Join(out, " and ")

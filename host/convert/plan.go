@@ -81,7 +81,8 @@ func makePlan(o *Options, mode string, files []*file) (*plan, error) {
 			written["azure-config-dir"] = true
 		}
 		for flag := range written {
-			if flag == "azure-config-dir" || changed(&o.Token, flag) {
+			// buildArgs marks a secret provider arg only when it was given.
+			if flag == "azure-config-dir" || changed(&o.Token, flag) || strings.HasPrefix(flag, argSecretKey) {
 				p.written[flag] = append(p.written[flag], ref)
 			}
 		}

@@ -2,7 +2,11 @@ package convert
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+
+	"github.com/kubelogin-dev/kubelogin/host/options"
 )
 
 // printFiles writes the would-be files for --dry-run; with several files
@@ -40,27 +44,36 @@ func report(o *Options, p *plan) {
 		fmt.Fprintf(w, "Warning: left user %s in %s alone: it %s; fix its args by hand, then run convert-kubeconfig again\n",
 			s.ref.entry.name, s.ref.file.path, s.reason)
 	}
+	verb := "is now"
+	if o.DryRun {
+		verb = "would be"
+	}
 	for _, s := range secrets {
-		refs := p.written[s.flag]
-		if len(refs) == 0 {
-			continue
+		if refs := p.written[s.flag]; len(refs) > 0 {
+			fmt.Fprintf(w, "Warning: the %s given with --%s %s stored in clear text in the exec env of %s (not in args, which other users can read while kubelogin runs); prefer exporting %s\n",
+				s.what, s.flag, verb, filesOf(refs), s.env)
 		}
-		var where []string
-		seen := map[string]bool{}
-		for _, r := range refs {
-			if !seen[r.file.path] {
-				seen[r.file.path] = true
-				where = append(where, r.file.path)
-			}
+	}
+	for _, key := range slices.Sorted(maps.Keys(p.written)) {
+		if name, ok := strings.CutPrefix(key, argSecretKey); ok {
+			fmt.Fprintf(w, "Warning: the secret provider arg %s given with --provider-arg %s stored in clear text in the exec env of %s as %s (not in args, which other users can read while kubelogin runs); prefer exporting %s\n",
+				name, verb, filesOf(p.written[key]), options.ArgVar(name), options.ArgVar(name))
 		}
-		verb := "is now"
-		if o.DryRun {
-			verb = "would be"
-		}
-		fmt.Fprintf(w, "Warning: the %s given with --%s %s stored in clear text in the exec env of %s (not in args, which other users can read while kubelogin runs); prefer exporting %s\n",
-			s.what, s.flag, verb, strings.Join(where, ", "), s.env)
 	}
 	fmt.Fprintln(w, summary(o, p))
+}
+
+// filesOf lists the files of users, each once, in order.
+func filesOf(refs []userRef) string {
+	var where []string
+	seen := map[string]bool{}
+	for _, r := range refs {
+		if !seen[r.file.path] {
+			seen[r.file.path] = true
+			where = append(where, r.file.path)
+		}
+	}
+	return strings.Join(where, ", ")
 }
 
 // ignoredFlags are the flags given with a value that no converted user got.

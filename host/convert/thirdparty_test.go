@@ -3,6 +3,7 @@ package convert
 import (
 	"bytes"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ var corpSSO = sdk.ModeSpec{
 	Args: []sdk.ProviderArg{
 		{Name: "realm", Description: "the realm", Required: true},
 		{Name: "region", Description: "the region"},
+		{Name: "api-key", Description: "the API key", Secret: true},
 	},
 	Token: sdk.TokenOpaque,
 }
@@ -93,5 +95,123 @@ func TestConvertThirdParty(t *testing.T) {
 				t.Errorf("args\n got %q\nwant %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestConvertThirdPartySecretArg: a provider arg its spec marks secret goes
+// to the exec env as KUBELOGIN_PROVIDER_ARG_<NAME>, never into args, and
+// makes the file private, like a first-party secret.
+func TestConvertThirdPartySecretArg(t *testing.T) {
+	const secretVar = "KUBELOGIN_PROVIDER_ARG_API_KEY"
+	wantArgs := []string{"get-token", "--login", "corp-sso", "--provider-arg", "realm=corp"}
+	tests := []struct {
+		name    string
+		args    [][]string // successive runs on the same file, each after -l corp-sso
+		wantEnv string     // the variable's value after the last run, "" for no entry
+		stderr  []string   // in the last run's stderr
+		wantErr string
+	}{
+		{
+			name: "written to env", args: [][]string{{"--provider-arg", "realm=corp", "--provider-arg", "api-key=s3cret"}}, wantEnv: "s3cret",
+			stderr: []string{
+				"the secret provider arg api-key given with --provider-arg is now stored in clear text in the exec env of ",
+				"as " + secretVar, "made private, as it now holds a secret: ",
+			},
+		},
+		{
+			name: "kept on re-conversion", args: [][]string{{"--provider-arg", "realm=corp", "--provider-arg", "api-key=s3cret"}, {}}, wantEnv: "s3cret",
+			stderr: []string{"nothing to convert"},
+		},
+		{
+			name:    "replaced when given again",
+			args:    [][]string{{"--provider-arg", "realm=corp", "--provider-arg", "api-key=s3cret"}, {"--provider-arg", "api-key=n3w"}},
+			wantEnv: "n3w",
+		},
+		{
+			name: "dropped when converting to another mode",
+			args: [][]string{{"--provider-arg", "realm=corp", "--provider-arg", "api-key=s3cret"}, {"-l", "devicecode", "--server-id", "s", "--client-id", "c", "--tenant-id", "t"}},
+		},
+		{
+			name:    "refused with --disable-environment-override",
+			args:    [][]string{{"--provider-arg", "realm=corp", "--provider-arg", "api-key=s3cret", "--disable-environment-override"}},
+			wantErr: "--disable-environment-override would make get-token ignore the exec env that holds its secret provider arg api-key",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, t.TempDir(), "config", fixture(t, "aks.yaml"))
+			if err := os.Chmod(path, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var r result
+			for _, a := range tt.args {
+				args := append([]string{"--kubeconfig", path, "-l", "corp-sso"}, a...)
+				if r = runThirdParty(t, args...); r.err != nil {
+					break
+				}
+			}
+			if tt.wantErr != "" {
+				if r.err == nil || !strings.Contains(r.err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", r.err, tt.wantErr)
+				}
+				return
+			}
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				}
+			}
+			if strings.Contains(r.stderr, "s3cret") || strings.Contains(r.stderr, "n3w") {
+				t.Errorf("stderr shows the secret:\n%s", r.stderr)
+			}
+			u := userOf(t, parsed(t, path), aksU)
+			got := ""
+			for _, e := range u.Exec.Env {
+				if e.Name == secretVar {
+					got = e.Value
+				}
+			}
+			if got != tt.wantEnv {
+				t.Errorf("%s = %q, want %q (env %v)", secretVar, got, tt.wantEnv, u.Exec.Env)
+			}
+			if tt.wantEnv == "" {
+				return
+			}
+			if !slices.Equal(u.Exec.Args, wantArgs) {
+				t.Errorf("args\n got %q\nwant %q", u.Exec.Args, wantArgs)
+			}
+			if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+				t.Errorf("file mode %v (%v), want 0600", info.Mode().Perm(), err)
+			}
+		})
+	}
+}
+
+// TestConvertThirdPartySecretArgFromArgs: a secret arg that an older
+// conversion left in the args moves to the exec env on re-conversion.
+func TestConvertThirdPartySecretArgFromArgs(t *testing.T) {
+	const config = `apiVersion: v1
+kind: Config
+users:
+- name: u
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: kubelogin
+      args: [get-token, --login, corp-sso, --provider-arg, realm=corp, --provider-arg, api-key=old]
+`
+	path := writeFile(t, t.TempDir(), "config", config)
+	if r := runThirdParty(t, "--kubeconfig", path, "-l", "corp-sso"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	u := userOf(t, parsed(t, path), "u")
+	if want := []string{"get-token", "--login", "corp-sso", "--provider-arg", "realm=corp"}; !slices.Equal(u.Exec.Args, want) {
+		t.Errorf("args\n got %q\nwant %q", u.Exec.Args, want)
+	}
+	if len(u.Exec.Env) != 1 || u.Exec.Env[0].Name != "KUBELOGIN_PROVIDER_ARG_API_KEY" || u.Exec.Env[0].Value != "old" {
+		t.Errorf("env %v, want the secret arg's entry", u.Exec.Env)
 	}
 }

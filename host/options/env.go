@@ -1,12 +1,14 @@
 package options
 
 import (
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kubelogin-dev/kubelogin/host/modes"
+	"github.com/kubelogin-dev/kubelogin/sdk"
 )
 
 // Getenv reads one environment variable; tests pass a map's lookup.
@@ -36,6 +38,9 @@ type Resolved struct {
 	// CacheDirSource names where Token.CacheDir came from: "--cache-dir",
 	// "KUBECACHEDIR", or "" for neither.
 	CacheDirSource string
+	// TokenStoreSource names where Token.TokenStore came from:
+	// "--token-store", "KUBELOGIN_TOKEN_STORE", or "" for neither.
+	TokenStoreSource string
 }
 
 // ApplyEnv is the host's one reader of kubelogin's settings in the
@@ -54,8 +59,13 @@ type Resolved struct {
 // variables, which say where files are rather than override a setting.
 func (o *Token) ApplyEnv(cmd Command, getenv Getenv) Resolved {
 	var r Resolved
+	// status and remove-tokens bind these two flags alone, so a value
+	// present before the environment is applied came from the flag.
 	if o.CacheDir != "" {
 		r.CacheDirSource = "--cache-dir"
+	}
+	if o.TokenStore != "" {
+		r.TokenStoreSource = "--token-store"
 	}
 	// The mode decides which variables apply, so it is settled first.
 	for _, v := range o.applicable(cmd, FieldLoginMode) {
@@ -97,8 +107,11 @@ func (o *Token) ApplyEnv(cmd Command, getenv Getenv) Resolved {
 		} else {
 			*dst = val
 		}
-		if v.Field == FieldCacheDir {
+		switch v.Field {
+		case FieldCacheDir:
 			r.CacheDirSource = v.Name
+		case FieldTokenStore:
+			r.TokenStoreSource = v.Name
 		}
 		filled[v.Field] = true
 	}
@@ -182,6 +195,8 @@ func (o *Token) field(f Field, r *Resolved) (dst *string, flagSet bool) {
 		return nil, o.Changed("timeout")
 	case FieldCacheDir:
 		return &o.CacheDir, r.CacheDirSource == "--cache-dir"
+	case FieldTokenStore:
+		return &o.TokenStore, r.TokenStoreSource == "--token-store"
 	case FieldOIDCRequestURL:
 		return &o.OIDCRequestURL, false
 	case FieldOIDCRequestToken:
@@ -207,9 +222,11 @@ func lookup(getenv Getenv, name string) (string, bool) {
 
 // ProviderEnv is the environment a provider starts with: environ, the
 // environment kubelogin got (kubectl passes exec plugins its own), minus
-// every variable in Vars that is not marked Keep. Those the provider gets
-// resolved, in its request, and only if its mode takes them. This is
-// tidiness, not isolation: a provider runs as the user.
+// every variable in Vars that is not marked Keep, every secret provider
+// arg's variable (ArgVarPrefix) and the host's own variables (HostVars).
+// The settings the provider gets resolved, in its request, and only if its
+// mode takes them. This is tidiness, not isolation: a provider runs as the
+// user.
 func ProviderEnv(environ []string) []string {
 	out := make([]string, 0, len(environ))
 	for _, kv := range environ {
@@ -221,12 +238,59 @@ func ProviderEnv(environ []string) []string {
 	return out
 }
 
-// Removed reports whether ProviderEnv drops the variable name.
+// Removed reports whether ProviderEnv drops the variable name. Names are
+// case-insensitive on Windows, as its environment is.
 func Removed(name string) bool {
+	equal := func(a, b string) bool { return a == b || (runtime.GOOS == "windows" && strings.EqualFold(a, b)) }
 	for _, v := range Vars {
-		if v.Name == name || (runtime.GOOS == "windows" && strings.EqualFold(v.Name, name)) {
+		if equal(v.Name, name) {
 			return !v.Keep
 		}
 	}
-	return false
+	for _, v := range HostVars {
+		if equal(v.Name, name) {
+			return true
+		}
+	}
+	return len(name) > len(ArgVarPrefix) && equal(name[:len(ArgVarPrefix)], ArgVarPrefix)
+}
+
+// ApplyArgEnv is the resolver's step for the login mode's own args, taken
+// once its spec is known: a secret arg (args, the mode's declared ones)
+// not given with --provider-arg comes from its variable, ArgVar(name),
+// where convert-kubeconfig writes it so that it stays out of the exec
+// args. Only secret args are read this way, and
+// --disable-environment-override turns it off like every other setting.
+// Two secret args whose names share a variable (a-b and a_b) cannot be
+// told apart there: a set variable they share is refused.
+func (o *Token) ApplyArgEnv(mode string, args []sdk.ProviderArg, getenv Getenv) error {
+	if o.DisableEnvOverride {
+		return nil
+	}
+	owner := map[string]string{}
+	for _, a := range args {
+		if !a.Secret {
+			continue
+		}
+		name := ArgVar(a.Name)
+		if other, dup := owner[name]; dup {
+			if _, set := lookup(getenv, name); set {
+				return fmt.Errorf("login mode %s declares the secret provider args %s and %s, which share the variable %s: pass them with --provider-arg instead, and ask the provider's author to rename one", mode, other, a.Name, name)
+			}
+			continue
+		}
+		owner[name] = a.Name
+	}
+	for _, a := range args {
+		if !a.Secret || o.ProviderArgs[a.Name] != "" {
+			continue
+		}
+		if v, ok := lookup(getenv, ArgVar(a.Name)); ok {
+			if o.ProviderArgs == nil {
+				o.ProviderArgs = map[string]string{}
+			}
+			o.ProviderArgs[a.Name] = v
+		}
+	}
+	return nil
 }

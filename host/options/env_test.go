@@ -3,6 +3,7 @@ package options
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -12,6 +13,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kubelogin-dev/kubelogin/host/modes"
+	"github.com/kubelogin-dev/kubelogin/host/policy"
+	"github.com/kubelogin-dev/kubelogin/host/provider"
+	"github.com/kubelogin-dev/kubelogin/sdk"
+	"github.com/kubelogin-dev/kubelogin/sdk/protocol"
 )
 
 func resolve(t *testing.T, cmd Command, args []string, env map[string]string) (*Token, Resolved) {
@@ -19,6 +24,7 @@ func resolve(t *testing.T, cmd Command, args []string, env map[string]string) (*
 	o := &Token{}
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	o.AddFlags(fs)
+	o.AddTokenStoreFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("parse %v: %v", args, err)
 	}
@@ -97,6 +103,8 @@ func TestEveryVariable(t *testing.T) {
 		}), alone: "env", withFlag: "flag"},
 		{name: "KUBECACHEDIR", flag: "--cache-dir", get: func(o *Token, r Resolved) string { return o.CacheDir + " from " + r.CacheDirSource },
 			alone: "env from KUBECACHEDIR", withFlag: "flag from --cache-dir"},
+		{name: "KUBELOGIN_TOKEN_STORE", flag: "--token-store", get: func(o *Token, r Resolved) string { return o.TokenStore + " from " + r.TokenStoreSource },
+			alone: "env from KUBELOGIN_TOKEN_STORE", withFlag: "flag from --token-store"},
 		{name: "AZURE_CONFIG_DIR", args: []string{"-l", "azurecli"}, get: func(_ *Token, r Resolved) string { return r.AzureConfigDir }, alone: "env"},
 		{name: "AZURE_CONFIG_DIR", args: []string{"-l", "azurecli", "--disable-environment-override"}, get: func(_ *Token, r Resolved) string { return r.AzureConfigDir }, alone: "env"},
 		{name: "AZD_CONFIG_DIR", args: []string{"-l", "azd"}, get: func(_ *Token, r Resolved) string { return r.AzdConfigDir }, alone: "env"},
@@ -216,7 +224,9 @@ func TestProviderEnv(t *testing.T) {
 	environ := []string{
 		"PATH=/usr/bin", "HOME=/home/a", "REQUESTS_CA_BUNDLE=/ca.pem", "CURL_CA_BUNDLE=/ca.pem", "ALL_PROXY=socks5://p",
 		"AZURE_CORE_OUTPUT=json", "AZURE_CLI_DISABLE_CONNECTION_VERIFICATION=1", "AZURE_CONFIG_DIR=/az", "AZD_CONFIG_DIR=/azd",
-		"THIRD_PARTY_SETTING=x", "KUBELOGIN_PROVIDER_PATH=/p", "BROWSER=firefox", "GOCOVERDIR=/cov", "EMPTY=",
+		"THIRD_PARTY_SETTING=x", "BROWSER=firefox", "GOCOVERDIR=/cov", "EMPTY=",
+		// The provider's own debugging switch, and a name that only starts like a provider arg's.
+		"KUBELOGIN_PROVIDER_DEBUG=1", "KUBELOGIN_PROVIDER_ARG_=x",
 	}
 	var secrets []string
 	for _, v := range Vars {
@@ -224,25 +234,35 @@ func TestProviderEnv(t *testing.T) {
 			secrets = append(secrets, v.Name+"=value")
 		}
 	}
+	for _, v := range HostVars {
+		secrets = append(secrets, v.Name+"=value")
+	}
+	secrets = append(secrets, ArgVar("api-key")+"=value", ArgVar("undeclared")+"=value")
 	got := ProviderEnv(append(slices.Clone(environ), secrets...))
 	if !slices.Equal(got, environ) {
 		t.Errorf("ProviderEnv kept %q, want %q", got, environ)
 	}
-	for _, name := range []string{"AAD_SERVICE_PRINCIPAL_CLIENT_SECRET", "AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET", "AZURE_PASSWORD", "SYSTEM_ACCESSTOKEN"} {
+	for _, name := range []string{"AAD_SERVICE_PRINCIPAL_CLIENT_SECRET", "AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET", "AZURE_PASSWORD", "SYSTEM_ACCESSTOKEN",
+		"KUBELOGIN_TOKEN_STORE", "KUBELOGIN_PROVIDER_PATH", "KUBELOGIN_POLICY", "KUBELOGIN_PROVIDER_REATTACH", "KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE",
+		"KUBELOGIN_PROVIDER_ARG_API_KEY"} {
 		if !Removed(name) {
 			t.Errorf("%s reaches the provider's environment", name)
 		}
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite README.md's environment table from Vars")
+var update = flag.Bool("update", false, "rewrite README.md's generated tables from Vars and HostVars")
 
-const (
-	tableBegin = "<!-- environment table: generated from host/options/vars.go by `go test ./host/options -run TestREADMETable -update` -->\n"
-	tableEnd   = "<!-- end of environment table -->\n"
-)
+// readmeTables are README.md's generated tables: where each sits (between
+// its begin marker and tableEnd) and what it holds.
+var readmeTables = []struct{ begin, want string }{
+	{"<!-- environment table: generated from host/options/vars.go by `go test ./host/options -run TestREADMETable -update` -->\n", envTable()},
+	{"<!-- host variables table: generated from host/options/vars.go by `go test ./host/options -run TestREADMETable -update` -->\n", hostTable()},
+}
 
-// TestREADMETable keeps README.md's environment table equal to Vars.
+const tableEnd = "<!-- end of environment table -->\n"
+
+// TestREADMETable keeps README.md's tables equal to Vars and HostVars.
 func TestREADMETable(t *testing.T) {
 	const path = "../../README.md"
 	b, err := os.ReadFile(path)
@@ -250,22 +270,37 @@ func TestREADMETable(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	before, rest, ok1 := strings.Cut(readme, tableBegin)
-	current, after, ok2 := strings.Cut(rest, tableEnd)
-	if !ok1 || !ok2 {
-		t.Fatalf("README.md lacks the environment table markers:\n%s...\n%s", tableBegin, tableEnd)
+	changed := false
+	for _, table := range readmeTables {
+		before, rest, ok1 := strings.Cut(readme, table.begin)
+		current, after, ok2 := strings.Cut(rest, tableEnd)
+		if !ok1 || !ok2 {
+			t.Fatalf("README.md lacks the table markers:\n%s...\n%s", table.begin, tableEnd)
+		}
+		if current == table.want {
+			continue
+		}
+		if !*update {
+			t.Errorf("README.md's table is out of date; run go test ./host/options -run TestREADMETable -update, or write:\n%s", table.want)
+			continue
+		}
+		readme, changed = before+table.begin+table.want+tableEnd+after, true
 	}
-	want := envTable()
-	if current == want {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(before+tableBegin+want+tableEnd+after), 0o644); err != nil {
+	if changed {
+		if err := os.WriteFile(path, []byte(readme), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return
 	}
-	t.Errorf("README.md's environment table is out of date; run go test ./host/options -run TestREADMETable -update, or write:\n%s", want)
+}
+
+// hostTable renders HostVars as markdown.
+func hostTable() string {
+	var b strings.Builder
+	b.WriteString("| Variable | What it does |\n|---|---|\n")
+	for _, v := range HostVars {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", v.Name, v.Note)
+	}
+	return b.String()
 }
 
 // envTable renders Vars as markdown.
@@ -304,5 +339,76 @@ func envTable() string {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s%s | %s | %s | %s |\n", v.Name, sets, rule[v.Rule], when[v.When], modes, secret, keep)
 	}
+	fmt.Fprintf(&b, "| `%s<NAME>` | `--provider-arg NAME=…` for a provider arg its mode declares secret: NAME in upper case, `-` and `.` as `_`; convert-kubeconfig writes it into the exec env | %s | modes with secret args | yes | no, removed |\n",
+		ArgVarPrefix, rule[FlagFirst])
 	return b.String()
+}
+
+// TestHostVarsAreTheReadersNames: HostVars names what the host's packages
+// read, so the provider's environment drops exactly those.
+func TestHostVarsAreTheReadersNames(t *testing.T) {
+	want := []string{provider.PathEnv, policy.EnvFile, protocol.ReattachEnv, provider.MaxMessageSizeEnv}
+	var got []string
+	for _, v := range HostVars {
+		got = append(got, v.Name)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("HostVars = %q, want the readers' names %q", got, want)
+	}
+}
+
+// TestApplyArgEnv: a secret provider arg comes from its variable when
+// --provider-arg does not give it; other args never do.
+func TestApplyArgEnv(t *testing.T) {
+	args := []sdk.ProviderArg{
+		{Name: "api-key", Secret: true},
+		{Name: "tenant.key", Secret: true},
+		{Name: "region"},
+	}
+	env := map[string]string{
+		"KUBELOGIN_PROVIDER_ARG_API_KEY":    "env-key",
+		"KUBELOGIN_PROVIDER_ARG_TENANT_KEY": "env-tenant",
+		"KUBELOGIN_PROVIDER_ARG_REGION":     "env-region",
+	}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want map[string]string
+	}{
+		{name: "from the variables", env: env, want: map[string]string{"api-key": "env-key", "tenant.key": "env-tenant"}},
+		{name: "the flag wins", args: []string{"--provider-arg", "api-key=flag"}, env: env,
+			want: map[string]string{"api-key": "flag", "tenant.key": "env-tenant"}},
+		{name: "an empty variable is unset", env: map[string]string{"KUBELOGIN_PROVIDER_ARG_API_KEY": ""}, want: nil},
+		{name: "ignored with --disable-environment-override", args: []string{"--disable-environment-override", "--provider-arg", "region=eu"}, env: env,
+			want: map[string]string{"region": "eu"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := &Token{}
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			o.AddFlags(fs)
+			o.AddProviderArgFlag(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			getenv := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+			if err := o.ApplyArgEnv("corp", args, getenv); err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(o.ProviderArgs, tt.want) {
+				t.Errorf("provider args %v, want %v", o.ProviderArgs, tt.want)
+			}
+		})
+	}
+
+	shared := []sdk.ProviderArg{{Name: "a-b", Secret: true}, {Name: "a_b", Secret: true}}
+	o := &Token{}
+	if err := o.ApplyArgEnv("corp", shared, func(string) (string, bool) { return "", false }); err != nil {
+		t.Errorf("unset shared variable: %v", err)
+	}
+	err := o.ApplyArgEnv("corp", shared, func(k string) (string, bool) { return "v", k == "KUBELOGIN_PROVIDER_ARG_A_B" })
+	if err == nil || !strings.Contains(err.Error(), "a-b and a_b, which share the variable KUBELOGIN_PROVIDER_ARG_A_B") {
+		t.Errorf("set shared variable: %v", err)
+	}
 }

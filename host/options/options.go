@@ -89,7 +89,7 @@ func (o *Token) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.PoPEnabled, "pop-enabled", false, "request a Proof-of-Possession token (needs --pop-claims)")
 	fs.StringVar(&o.PoPClaims, "pop-claims", "", "PoP claims as key=value pairs, must include u=<ARM id of the cluster>")
 	fs.DurationVar(&o.Timeout, "timeout", DefaultTimeout, "limit for the whole token request, sign-in included (env AZURE_CLI_TIMEOUT when not given)")
-	fs.BoolVar(&o.DisableEnvOverride, "disable-environment-override", false, "ignore kubelogin's settings variables (AAD_*, AZURE_*, ARM_*, KUBECACHEDIR, CI job variables; see README)")
+	fs.BoolVar(&o.DisableEnvOverride, "disable-environment-override", false, "ignore kubelogin's settings variables (AAD_*, AZURE_*, ARM_*, KUBECACHEDIR, KUBELOGIN_TOKEN_STORE, KUBELOGIN_PROVIDER_ARG_*, CI job variables; see README)")
 	fs.BoolVar(&o.DisableInstanceDiscovery, "disable-instance-discovery", false, "skip Entra instance discovery (private clouds, ADFS, emulators)")
 	fs.StringVar(&o.RedirectURL, "redirect-url", "", "redirect URL for the browser sign-in (interactive)")
 	fs.StringVar(&o.LoginHint, "login-hint", "", "account to preselect in the browser sign-in (interactive)")

@@ -1,6 +1,10 @@
 package options
 
-import "github.com/kubelogin-dev/kubelogin/host/modes"
+import (
+	"strings"
+
+	"github.com/kubelogin-dev/kubelogin/host/modes"
+)
 
 // Field is the setting an environment variable supplies.
 type Field int
@@ -20,6 +24,7 @@ const (
 	FieldPipelinesConnectionID
 	FieldTimeout
 	FieldCacheDir
+	FieldTokenStore
 	FieldOIDCRequestURL
 	FieldOIDCRequestToken
 	FieldAzureConfigDir
@@ -125,9 +130,44 @@ var Vars = []Var{
 
 	{Name: "AZURE_CLI_TIMEOUT", Field: FieldTimeout, Flag: "--timeout", Note: "a Go duration such as `90s`; other values are ignored"},
 	{Name: "KUBECACHEDIR", Field: FieldCacheDir, Flag: "--cache-dir", Note: "also for `remove-tokens` and `status`"},
+	{Name: "KUBELOGIN_TOKEN_STORE", Field: FieldTokenStore, Flag: "--token-store", Note: "`auto`, `encrypted`, `file` or `none`; also for `remove-tokens` and `status`"},
 
 	{Name: "AZURE_CONFIG_DIR", Field: FieldAzureConfigDir, Rule: Always, Modes: []string{modes.AzureCLI}, Keep: true, Note: "az's sign-in, fingerprinted into the cache key"},
 	{Name: "AZD_CONFIG_DIR", Field: FieldAzdConfigDir, Rule: Always, Modes: []string{modes.AzD}, Keep: true, Note: "azd's sign-in, fingerprinted into the cache key"},
 	{Name: "HOME", Field: FieldHome, Rule: Always, Keep: true, Convert: true, Note: "the home directory: `~/.kube`, `~/.azure`, `~/.azd`"},
 	{Name: "USERPROFILE", Field: FieldHome, Rule: Always, Keep: true, Convert: true, Note: "the home directory when HOME is not set (Windows)"},
+}
+
+// HostVar is an environment variable that tunes the host itself: where it
+// finds providers and how it talks to them. These are not settings in the
+// resolver's sense: they choose which program runs and how, the same for
+// every kubeconfig user and every token, so they are not part of a token's
+// settings and --disable-environment-override (which pins one user's token
+// settings) does not apply to them. Their readers use the same names
+// (host/provider, host/policy, sdk/protocol; a test checks). A provider
+// never sees them: it has no use for them.
+type HostVar struct {
+	Name string
+	// Note says what it does, for the README.
+	Note string
+}
+
+// HostVars are the host's own variables.
+var HostVars = []HostVar{
+	{Name: "KUBELOGIN_PROVIDER_PATH", Note: "more directories to look for providers in, after kubelogin's own and before `PATH`; ignored under a policy"},
+	{Name: "KUBELOGIN_POLICY", Note: "a provider policy file, used when no administrator's file exists"},
+	{Name: "KUBELOGIN_PROVIDER_REATTACH", Note: "providers running under a debugger, attached to instead of started; refused under a policy"},
+	{Name: "KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE", Note: "limit on each message from a provider: bytes, or a number with `KiB` or `MiB` (default 1MiB)"},
+}
+
+// ArgVarPrefix starts the variable that carries a secret provider arg (see
+// ArgVar): convert-kubeconfig writes it into the exec env instead of the
+// args, and get-token reads it for a secret arg its mode declares.
+const ArgVarPrefix = "KUBELOGIN_PROVIDER_ARG_"
+
+// ArgVar is the variable that carries the provider arg name: ArgVarPrefix
+// and the name in upper case with '-' and '.' as '_' (arg names are
+// [a-z][a-z0-9_.-]*), so "api-key" is KUBELOGIN_PROVIDER_ARG_API_KEY.
+func ArgVar(name string) string {
+	return ArgVarPrefix + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(name))
 }

@@ -258,6 +258,9 @@ func checkRequired(t *options.Token, mode modes.Mode, args map[string]string) er
 		if flag, ok := mode.ArgFlags[a.Name]; ok {
 			return fmt.Errorf("--%s is required for -l %s (%s): pass it%s", flag, t.LoginMode, a.Description, orVariables(t, flag))
 		}
+		if a.Secret && !t.DisableEnvOverride {
+			return fmt.Errorf("-l %s needs the secret provider arg %s (%s): set %s in the exec env (convert-kubeconfig --provider-arg %s=VALUE writes it there), or add --provider-arg %s=VALUE to get-token's args", t.LoginMode, a.Name, a.Description, options.ArgVar(a.Name), a.Name, a.Name)
+		}
 		return fmt.Errorf("-l %s needs provider arg %s (%s): add --provider-arg %s=VALUE to get-token's args", t.LoginMode, a.Name, a.Description, a.Name)
 	}
 	return nil

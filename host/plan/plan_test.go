@@ -506,3 +506,65 @@ func sha(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// TestSecretArgFromEnvironment: a secret provider arg that
+// convert-kubeconfig wrote into the exec env (KUBELOGIN_PROVIDER_ARG_KEY)
+// is resolved before planning, reaches the provider in Extra like one
+// given with --provider-arg, and the cache key holds only its hash.
+func TestSecretArgFromEnvironment(t *testing.T) {
+	vault := corpSSO
+	vault.Args = []sdk.ProviderArg{{Name: "realm", Description: "the realm"}, {Name: "key", Description: "an API key", Required: true, Secret: true}}
+	vars := map[string]string{"KUBELOGIN_PROVIDER_ARG_KEY": "env-k1", "KUBELOGIN_PROVIDER_ARG_REALM": "env-realm"}
+	getenv := func(name string) (string, bool) { v, ok := vars[name]; return v, ok }
+	tests := []struct {
+		name    string
+		set     func(*options.Token)
+		want    map[string]string // the request's Extra
+		wantErr string
+	}{
+		{name: "from the variable", want: map[string]string{"key": "env-k1"}},
+		{name: "--provider-arg wins", set: func(t *options.Token) { t.ProviderArgs = map[string]string{"key": "flag-k1", "realm": "eu"} },
+			want: map[string]string{"key": "flag-k1", "realm": "eu"}},
+		{name: "ignored with --disable-environment-override", set: func(t *options.Token) { t.DisableEnvOverride = true },
+			wantErr: "-l corp-sso needs provider arg key (an API key): add --provider-arg key=VALUE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := token("corp-sso")
+			if tt.set != nil {
+				tt.set(tok)
+			}
+			if err := tok.ApplyArgEnv("corp-sso", vault.Args, getenv); err != nil {
+				t.Fatal(err)
+			}
+			p, err := New(tok, modes.Mode{Spec: vault}, Env{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, k := p.Bind(Facts{})
+			if !reflect.DeepEqual(req.Extra, tt.want) {
+				t.Errorf("Extra %v, want %v", req.Extra, tt.want)
+			}
+			if strings.Contains(k.Extra, tt.want["key"]) || !strings.Contains(k.Extra, `"key":"sha256:`+sha(tt.want["key"])) {
+				t.Errorf("cache key extra %s, want the secret arg by its hash only", k.Extra)
+			}
+		})
+	}
+
+	// Required and missing: the error names the variable.
+	tok := token("corp-sso")
+	if err := tok.ApplyArgEnv("corp-sso", vault.Args, func(string) (string, bool) { return "", false }); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(tok, modes.Mode{Spec: vault}, Env{})
+	want := "-l corp-sso needs the secret provider arg key (an API key): set KUBELOGIN_PROVIDER_ARG_KEY in the exec env (convert-kubeconfig --provider-arg key=VALUE writes it there), or add --provider-arg key=VALUE to get-token's args"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}

@@ -35,6 +35,7 @@ const DefaultStartTimeout = 20 * time.Second
 const DefaultMaxMessageSize = protocol.MaxMessageSize
 
 // MaxMessageSizeEnv raises or lowers DefaultMaxMessageSize: bytes, or a number with a KiB or MiB suffix.
+// The host reads it (ParseMaxMessageSize) and passes the limit in Options; providers never see it.
 const MaxMessageSizeEnv = "KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE"
 
 // Options tune how providers are started.
@@ -43,8 +44,7 @@ type Options struct {
 	Logger hclog.Logger
 	// StartTimeout bounds the handshake; zero means DefaultStartTimeout.
 	StartTimeout time.Duration
-	// MaxMessageSize bounds each message received from the provider; zero means $KUBELOGIN_PROVIDER_MAX_MESSAGE_SIZE,
-	// else DefaultMaxMessageSize.
+	// MaxMessageSize bounds each message received from the provider; zero means DefaultMaxMessageSize.
 	MaxMessageSize int
 	// Env is the provider's environment, without the variables the host
 	// adds for the launch; nil starts it with those alone.
@@ -79,11 +79,8 @@ func Start(c Candidate, opts Options) (*Process, error) {
 		timeout = DefaultStartTimeout
 	}
 	maxMsg := opts.MaxMessageSize
-	if maxMsg == 0 {
-		var err error
-		if maxMsg, err = maxMessageSize(os.Getenv(MaxMessageSizeEnv)); err != nil {
-			return nil, err
-		}
+	if maxMsg <= 0 {
+		maxMsg = DefaultMaxMessageSize
 	}
 	if c.Reattach != nil {
 		return attach(c, logger, maxMsg)
@@ -292,8 +289,8 @@ func (p *Process) Abort() {
 	p.Close()
 }
 
-// maxMessageSize parses the MaxMessageSizeEnv value; empty means the default.
-func maxMessageSize(v string) (int, error) {
+// ParseMaxMessageSize parses the MaxMessageSizeEnv value for Options.MaxMessageSize; empty means the default.
+func ParseMaxMessageSize(v string) (int, error) {
 	if v == "" {
 		return DefaultMaxMessageSize, nil
 	}

@@ -61,8 +61,14 @@ func TestMessageLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(MaxMessageSizeEnv, tt.env)
-			p, err := Start(c, tt.opts)
+			opts := tt.opts
+			if tt.env != "" {
+				var err error
+				if opts.MaxMessageSize, err = ParseMaxMessageSize(tt.env); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := Start(c, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,9 +85,10 @@ func TestMessageLimit(t *testing.T) {
 			}
 		})
 	}
-	t.Setenv(MaxMessageSizeEnv, "lots")
-	if _, err := Start(c, Options{}); err == nil || !strings.Contains(err.Error(), "is not a size") {
-		t.Fatalf("Start with a bad %s = %v", MaxMessageSizeEnv, err)
+	for _, bad := range []string{"lots", "0", "-1KiB", "3GiB", "4096MiB"} {
+		if _, err := ParseMaxMessageSize(bad); err == nil || !strings.Contains(err.Error(), "is not a size") || !strings.Contains(err.Error(), MaxMessageSizeEnv) {
+			t.Errorf("ParseMaxMessageSize(%q) = %v, want an error naming %s", bad, err, MaxMessageSizeEnv)
+		}
 	}
 }
 

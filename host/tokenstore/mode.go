@@ -5,9 +5,6 @@ import (
 	"strings"
 )
 
-// EnvMode chooses the token store when --token-store is not given.
-const EnvMode = "KUBELOGIN_TOKEN_STORE"
-
 // Mode is how tokens are kept at rest.
 type Mode string
 
@@ -22,18 +19,17 @@ const (
 // Choice is the requested mode and where the request came from, for messages.
 type Choice struct {
 	Mode   Mode
-	Source string // "--token-store", EnvMode or "default"
+	Source string // "--token-store", "KUBELOGIN_TOKEN_STORE" or "default"
 }
 
-// Choose applies the precedence flag > KUBELOGIN_TOKEN_STORE > auto. flagValue is the flag's value when the
-// user gave it, else "".
-func Choose(flagValue string, getenv func(string) string) (Choice, error) {
-	raw, source := flagValue, "--token-store"
-	if raw == "" {
-		raw, source = getenv(EnvMode), EnvMode
-	}
+// Choose reads the requested mode raw, as the settings resolver found it (options.ApplyEnv: the flag, else
+// KUBELOGIN_TOKEN_STORE), with source naming where it came from; an empty raw is auto, the default.
+func Choose(raw, source string) (Choice, error) {
 	if raw == "" {
 		return Choice{Mode: Auto, Source: "default"}, nil
+	}
+	if source == "" {
+		source = "--token-store"
 	}
 	m := Mode(strings.ToLower(strings.TrimSpace(raw)))
 	switch m {
@@ -47,9 +43,6 @@ func Choose(flagValue string, getenv func(string) string) (Choice, error) {
 func (c Choice) String() string {
 	if c.Source == "default" {
 		return string(c.Mode) + " (default)"
-	}
-	if c.Source == EnvMode {
-		return EnvMode + "=" + string(c.Mode)
 	}
 	return c.Source + "=" + string(c.Mode)
 }

@@ -8,26 +8,27 @@ import (
 
 func TestChoose(t *testing.T) {
 	tests := []struct {
-		flag, env string
-		want      string
-		err       string
+		raw, source string
+		want        string
+		err         string
 	}{
 		{want: "auto (default)"},
-		{env: "file", want: "KUBELOGIN_TOKEN_STORE=file"},
-		{flag: "Encrypted", env: "file", want: "--token-store=encrypted"},
-		{flag: "none", want: "--token-store=none"},
-		{env: "keychain", err: `KUBELOGIN_TOKEN_STORE "keychain" is not a token store: use auto, encrypted, file or none`},
+		{source: "KUBELOGIN_TOKEN_STORE", want: "auto (default)"},
+		{raw: "file", source: "KUBELOGIN_TOKEN_STORE", want: "KUBELOGIN_TOKEN_STORE=file"},
+		{raw: "Encrypted", source: "--token-store", want: "--token-store=encrypted"},
+		{raw: "none", want: "--token-store=none"},
+		{raw: "keychain", source: "KUBELOGIN_TOKEN_STORE", err: `KUBELOGIN_TOKEN_STORE "keychain" is not a token store: use auto, encrypted, file or none`},
 	}
 	for _, tt := range tests {
-		c, err := Choose(tt.flag, func(string) string { return tt.env })
+		c, err := Choose(tt.raw, tt.source)
 		if tt.err != "" {
 			if err == nil || err.Error() != tt.err {
-				t.Errorf("Choose(%q, %q) error %v, want %q", tt.flag, tt.env, err, tt.err)
+				t.Errorf("Choose(%q, %q) error %v, want %q", tt.raw, tt.source, err, tt.err)
 			}
 			continue
 		}
 		if err != nil || c.String() != tt.want {
-			t.Errorf("Choose(%q, %q) = %s, %v; want %s", tt.flag, tt.env, c, err, tt.want)
+			t.Errorf("Choose(%q, %q) = %s, %v; want %s", tt.raw, tt.source, c, err, tt.want)
 		}
 	}
 }

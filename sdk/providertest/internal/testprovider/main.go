@@ -4,8 +4,8 @@
 // kubelogin-provider-<mode>: the tests install one link per behaviour, so
 // that no setting is needed. The host's behaviours declare one spec: an
 // Entra ID token for a required server id, client and tenant ids, the
-// cloud and a login hint, legacy tokens, and no credential, so the host
-// must send them none. Behaviour dumpenv reports the names in its
+// cloud and a login hint, legacy tokens, an optional secret provider arg
+// api-key, and no credential, so the host must send them none. Behaviour dumpenv reports the names in its
 // environment; dumpcreds reports which request fields that carry
 // credentials or settings are non-empty (never their values).
 //
@@ -62,6 +62,9 @@ func (p provider) Describe() sdk.Info {
 			Settings: []sdk.SettingSpec{
 				sdk.Require(sdk.SettingServerID), sdk.Accept(sdk.SettingClientID), sdk.Accept(sdk.SettingTenantID),
 				sdk.Accept(sdk.SettingAuthorityHost), sdk.Accept(sdk.SettingEnvironment), sdk.Accept(sdk.SettingLoginHint),
+			},
+			Args: []sdk.ProviderArg{
+				{Name: "api-key", Description: "a key the provider only reports the presence of", Secret: true},
 			},
 			Token:        sdk.TokenEntraID,
 			Capabilities: sdk.Capabilities{Legacy: true},
