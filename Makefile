@@ -26,10 +26,22 @@ test: vet vet-cross fmt-check staticcheck tidy-check unit e2e dist-check
 
 .PHONY: unit e2e dist-check
 
-## unit: every package's tests but the end-to-end tier and the release check, with the race detector: the loop to run while working
+## unit: every package's tests but the end-to-end tier and the release check, with the race detector: the loop to run while working.
+## The submodules' tests run beside the root module's (most tests wait on processes and timeouts, not the CPU); their
+## output is held in a file and printed whole once the root module's tests are done, so the two do not interleave.
 unit:
-	$(GO) test -race $$($(GO) list ./... | grep -v -e /e2e -e /internal/dist)
-	@set -e; for m in $(SUBMODULES); do echo "cd $$m && $(GO) test -race ./..."; (cd $$m && $(GO) test -race ./...); done
+	@logs=$$(mktemp -d) || exit 1; trap 'rm -rf "$$logs"' EXIT; pids=; \
+	for m in $(SUBMODULES); do \
+		log="$$logs/$$(echo $$m | tr / _)"; \
+		(cd $$m && $(GO) test -race ./...) >"$$log" 2>&1 & pids="$$pids $$!:$$m"; \
+	done; \
+	echo "$(GO) test -race <root module packages but /e2e and /internal/dist>"; \
+	$(GO) test -race $$($(GO) list ./... | grep -v -e /e2e -e /internal/dist); rc=$$?; \
+	for pm in $$pids; do \
+		m=$${pm#*:}; echo "cd $$m && $(GO) test -race ./..."; \
+		wait $${pm%%:*} || rc=1; cat "$$logs/$$(echo $$m | tr / _)"; \
+	done; \
+	exit $$rc
 
 ## dist-check: build the release for this platform and windows/amd64 and check it as a user would (internal/dist)
 dist-check:

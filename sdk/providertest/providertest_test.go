@@ -59,6 +59,7 @@ func install() error {
 var request = sdk.Request{LoginMode: "test", TenantID: "t", ClientID: "c", Credentials: sdk.Credentials{ClientSecret: "hunter2-secret"}}
 
 func TestRunPassesAGoodProvider(t *testing.T) {
+	t.Parallel()
 	Run(t, testBinary, Options{
 		Request: &request,
 		Cases: []Case{{
@@ -85,12 +86,14 @@ func session(t *testing.T, fault string) []error {
 }
 
 func TestDetectsOutputFaults(t *testing.T) {
+	t.Parallel()
 	for fault, want := range map[string]string{
 		"tokenstdout": "wrote to stdout after the handshake",
 		"rawstderr":   "neither hclog JSON nor a [LEVEL] line",
 		"leaksecret":  "a secret from the request appears in the error of request 1",
 	} {
 		t.Run(fault, func(t *testing.T) {
+			t.Parallel()
 			errs := session(t, fault)
 			if len(errs) != 1 || !strings.Contains(errs[0].Error(), want) {
 				t.Errorf("errors = %v, want one containing %q", errs, want)
@@ -103,6 +106,7 @@ func TestDetectsOutputFaults(t *testing.T) {
 }
 
 func TestDetectsIgnoredTimeout(t *testing.T) {
+	t.Parallel()
 	p := Start(t, binaryFor("ignorectx"), 0)
 	_, err := checkTimeout(p, request, time.Second, newBlackhole(t))
 	if err == nil || !strings.Contains(err.Error(), "took") {
@@ -115,6 +119,7 @@ func TestDetectsIgnoredTimeout(t *testing.T) {
 // the URL in BlackholeEnv, as the kit documents; the server it reached is the
 // one named by the variable, not the authority host.
 func TestRunPassesAProviderWithItsOwnEndpoint(t *testing.T) {
+	t.Parallel()
 	Run(t, binaryFor("ownendpoint"), Options{Request: &request})
 
 	authority, own := newBlackhole(t), newBlackhole(t)
@@ -139,6 +144,7 @@ func TestRunPassesAProviderWithItsOwnEndpoint(t *testing.T) {
 // endpoint of its own and ignores BlackholeEnv answers at once; both checks
 // fail and say what to do.
 func TestDetectsProviderThatIgnoresTheBlackhole(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		check func(*Provider, sdk.Request, time.Duration, *blackhole) (Result, error)
@@ -149,6 +155,7 @@ func TestDetectsProviderThatIgnoresTheBlackhole(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			hole := newBlackhole(t)
 			p := Start(t, binaryFor("ignoresblackhole"), 0, BlackholeEnv+"="+hole.url)
 			r, err := tt.check(p, request, time.Second, hole)
@@ -168,6 +175,7 @@ func TestDetectsProviderThatIgnoresTheBlackhole(t *testing.T) {
 }
 
 func TestDetectsBadDescribe(t *testing.T) {
+	t.Parallel()
 	p := Start(t, binaryFor("badsemver"), 0)
 	info, err := p.Describe(context.Background())
 	if err != nil {
@@ -179,6 +187,7 @@ func TestDetectsBadDescribe(t *testing.T) {
 }
 
 func TestDetectsMissingCookieCheck(t *testing.T) {
+	t.Parallel()
 	if err := checkNoCookie(testBinary, nil); err != nil {
 		t.Errorf("good provider: %v", err)
 	}
@@ -192,6 +201,7 @@ func TestDetectsMissingCookieCheck(t *testing.T) {
 }
 
 func TestKillLeavesNothing(t *testing.T) {
+	t.Parallel()
 	p := Start(t, testBinary, 0)
 	if err := p.Kill(); err != nil {
 		t.Fatal(err)
@@ -202,6 +212,7 @@ func TestKillLeavesNothing(t *testing.T) {
 }
 
 func TestDetectsBadSpec(t *testing.T) {
+	t.Parallel()
 	p := Start(t, binaryFor("badspec"), 0)
 	info, err := p.Describe(context.Background())
 	if err != nil {
@@ -258,6 +269,7 @@ func TestOmissions(t *testing.T) {
 }
 
 func TestDetectsAcceptedIncompleteRequest(t *testing.T) {
+	t.Parallel()
 	p := Start(t, binaryFor("acceptsincomplete"), 0)
 	info, err := p.Describe(context.Background())
 	if err != nil {
@@ -272,6 +284,7 @@ func TestDetectsAcceptedIncompleteRequest(t *testing.T) {
 }
 
 func TestDetectsOpaqueTokenWithoutExpiry(t *testing.T) {
+	t.Parallel()
 	p := Start(t, binaryFor("noexpiry"), 0)
 	info, err := p.Describe(context.Background())
 	if err != nil {

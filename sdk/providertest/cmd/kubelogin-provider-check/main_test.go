@@ -46,6 +46,7 @@ func TestCheckCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			cmd := exec.Command(check, tt.args...)
 			cmd.Env = os.Environ()
 			out, err := cmd.CombinedOutput()
