@@ -29,14 +29,16 @@ test: vet vet-cross fmt-check staticcheck tidy-check unit e2e dist-check
 ## unit: every package's tests but the end-to-end tier and the release check, with the race detector: the loop to run while working.
 ## The submodules' tests run beside the root module's (most tests wait on processes and timeouts, not the CPU); their
 ## output is held in a file and printed whole once the root module's tests are done, so the two do not interleave.
+## For the same reason the root module runs UNIT_PACKAGES test binaries at once: twice the cores, not go test's one per core.
+UNIT_PACKAGES ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1) * 2 )))
 unit:
 	@logs=$$(mktemp -d) || exit 1; trap 'rm -rf "$$logs"' EXIT; pids=; \
 	for m in $(SUBMODULES); do \
 		log="$$logs/$$(echo $$m | tr / _)"; \
 		(cd $$m && $(GO) test -race ./...) >"$$log" 2>&1 & pids="$$pids $$!:$$m"; \
 	done; \
-	echo "$(GO) test -race <root module packages but /e2e and /internal/dist>"; \
-	$(GO) test -race $$($(GO) list ./... | grep -v -e /e2e -e /internal/dist); rc=$$?; \
+	echo "$(GO) test -race -p $(UNIT_PACKAGES) <root module packages but /e2e and /internal/dist>"; \
+	$(GO) test -race -p $(UNIT_PACKAGES) $$($(GO) list ./... | grep -v -e /e2e -e /internal/dist); rc=$$?; \
 	for pm in $$pids; do \
 		m=$${pm#*:}; echo "cd $$m && $(GO) test -race ./..."; \
 		wait $${pm%%:*} || rc=1; cat "$$logs/$$(echo $$m | tr / _)"; \
