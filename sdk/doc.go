@@ -63,5 +63,6 @@
 // and package protocol holds the handshake values both ends use.
 // VERSIONING.md says what changes need a new protocol version. This module
 // is the whole of what a provider needs: it imports neither the host nor any
-// Azure or Kubernetes library, and the host brings its own client.
+// Azure or Kubernetes library. The calling side, which the host and the
+// conformance kit share, is package client; a provider never needs it.
 package sdk

@@ -14,7 +14,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/kubelogin-dev/kubelogin/sdk"
-	"github.com/kubelogin-dev/kubelogin/sdk/internal/client"
+	"github.com/kubelogin-dev/kubelogin/sdk/client"
 	pb "github.com/kubelogin-dev/kubelogin/sdk/proto"
 )
 

@@ -30,7 +30,7 @@ func (p *grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 }
 
 func (p *grpcPlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (any, error) {
-	return nil, errors.New("the sdk only serves providers; a host brings its own client")
+	return nil, errors.New("package sdk only serves providers; hosts use package client")
 }
 
 type server struct {

@@ -22,6 +22,7 @@ import (
 	"github.com/kubelogin-dev/kubelogin/host/provider"
 	"github.com/kubelogin-dev/kubelogin/host/tokenstore"
 	"github.com/kubelogin-dev/kubelogin/sdk"
+	"github.com/kubelogin-dev/kubelogin/sdk/client"
 	pb "github.com/kubelogin-dev/kubelogin/sdk/proto"
 )
 
@@ -174,7 +175,7 @@ func (l *fakeLauncher) Launch(c provider.Candidate, opts provider.Options) (Prov
 		srv.Stop()
 		return nil, err
 	}
-	conn := &fakeConn{Client: provider.NewClient(cc), stop: func() { cc.Close(); srv.Stop() }}
+	conn := &fakeConn{Client: client.New(cc), stop: func() { cc.Close(); srv.Stop() }}
 	l.conns = append(l.conns, conn)
 	l.t.Cleanup(conn.Close)
 	return conn, nil
@@ -188,7 +189,7 @@ func (l *fakeLauncher) launches() int {
 
 // fakeConn is a launched in-process provider; it records how it was stopped.
 type fakeConn struct {
-	*provider.Client
+	*client.Client
 	stop    func()
 	once    sync.Once
 	aborted bool

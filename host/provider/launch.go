@@ -21,6 +21,7 @@ import (
 
 	"github.com/kubelogin-dev/kubelogin/host/policy"
 	"github.com/kubelogin-dev/kubelogin/sdk"
+	"github.com/kubelogin-dev/kubelogin/sdk/client"
 	"github.com/kubelogin-dev/kubelogin/sdk/protocol"
 )
 
@@ -57,7 +58,7 @@ type Process struct {
 
 	client  *plugin.Client
 	cmd     *exec.Cmd
-	rpc     *Client
+	rpc     *client.Client
 	sink    *logSink
 	sockDir string
 	timeout time.Duration
@@ -115,8 +116,8 @@ func Start(c Candidate, opts Options) (*Process, error) {
 		maxMsg:    maxMsg,
 	}
 	p.client = plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  handshake,
-		VersionedPlugins: versionedPlugins(),
+		HandshakeConfig:  client.Handshake,
+		VersionedPlugins: client.VersionedPlugins(),
 		Cmd:              cmd,
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
@@ -152,15 +153,15 @@ func attach(c Candidate, logger hclog.Logger, maxMsg int) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: provider %s address %q: %w", protocol.ReattachEnv, c.Mode, r.Address, err)
 	}
-	if versionedPlugins()[r.ProtocolVersion] == nil {
+	if client.VersionedPlugins()[r.ProtocolVersion] == nil {
 		return nil, fmt.Errorf("%s: provider %s speaks protocol version %d, which this kubelogin does not: rebuild it against this release's sdk", protocol.ReattachEnv, c.Mode, r.ProtocolVersion)
 	}
 	p := &Process{Candidate: c, sink: &logSink{logger: logger.Named(c.Mode)}, maxMsg: maxMsg}
 	p.client = plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig: handshake,
+		HandshakeConfig: client.Handshake,
 		// A reattached client skips version negotiation: it uses the set of
 		// the version the provider printed.
-		Plugins: versionedPlugins()[r.ProtocolVersion],
+		Plugins: client.VersionedPlugins()[r.ProtocolVersion],
 		Reattach: &plugin.ReattachConfig{
 			Protocol:        plugin.Protocol(r.Protocol),
 			ProtocolVersion: r.ProtocolVersion,
@@ -191,7 +192,7 @@ func (p *Process) connect() error {
 		p.Abort()
 		return fmt.Errorf("provider %s (%s) does not serve the kubelogin provider protocol: %s", c.Mode, c.Path, firstLine(err.Error()))
 	}
-	rpc, ok := raw.(*Client)
+	rpc, ok := raw.(*client.Client)
 	if !ok {
 		p.Abort()
 		return fmt.Errorf("provider %s (%s) returned an unexpected client type %T", c.Mode, c.Path, raw)

@@ -21,7 +21,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/kubelogin-dev/kubelogin/sdk"
-	"github.com/kubelogin-dev/kubelogin/sdk/internal/client"
+	"github.com/kubelogin-dev/kubelogin/sdk/client"
 	"github.com/kubelogin-dev/kubelogin/sdk/protocol"
 )
 

@@ -1,8 +1,8 @@
-// Package client is the host end of the provider protocol as the
-// conformance kit needs it: go-plugin's handshake and plugin set for the
-// client side, and the conversions from proto to sdk types. It is internal
-// so that it never becomes part of what provider authors see; the kubelogin
-// host has its own client over sdk/proto and sdk/protocol.
+// Package client is the calling end of the provider protocol, shared by
+// the kubelogin host and the conformance kit so that the two can never
+// read the protocol differently: go-plugin's handshake and plugin set for
+// the client side, and the conversions between sdk types and sdk/proto.
+// A provider never imports it; package sdk stays the provider's API.
 package client
 
 import (
@@ -103,7 +103,7 @@ func (c *Client) GetToken(ctx context.Context, req *sdk.Request, ui sdk.UI) (*sd
 				Message:         k.DeviceCode.Message,
 			})
 		default:
-			err = fmt.Errorf("provider sent an event the kit does not understand (%T)", ev.Kind)
+			err = fmt.Errorf("provider sent an event this client does not understand (%T): upgrade kubelogin (or the kit)", ev.Kind)
 		}
 		if err != nil {
 			return nil, err
@@ -129,7 +129,8 @@ func capabilitiesFromProto(c *pb.Capabilities) sdk.Capabilities {
 	return sdk.Capabilities{Interactive: c.GetInteractive(), PoP: c.GetPop(), Legacy: c.GetLegacy(), Stateful: c.GetStateful()}
 }
 
-// ModeFromProto keeps an unspecified token kind as is: the kit refuses it.
+// ModeFromProto keeps an unspecified token kind as is: the host reads it as
+// an Entra ID access token, the kit refuses it.
 func ModeFromProto(m *pb.ModeSpec) sdk.ModeSpec {
 	out := sdk.ModeSpec{
 		LoginMode:          m.LoginMode,
