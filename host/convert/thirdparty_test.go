@@ -75,21 +75,9 @@ func TestConvertThirdParty(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeFile(t, t.TempDir(), "config", fixture(t, "aks.yaml"))
-			var r result
-			for _, a := range tt.args {
-				args := append([]string{"--kubeconfig", path, "-l", "corp-sso"}, a...)
-				if r = runThirdParty(t, args...); r.err != nil {
-					break
-				}
-			}
-			if tt.wantErr != "" {
-				if r.err == nil || !strings.Contains(r.err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one containing %q", r.err, tt.wantErr)
-				}
+			_, ok := convertRuns(t, path, tt.args, tt.wantErr)
+			if !ok {
 				return
-			}
-			if r.err != nil {
-				t.Fatal(r.err)
 			}
 			if got := userOf(t, parsed(t, path), aksU).Exec.Args; !slices.Equal(got, tt.want) {
 				t.Errorf("args\n got %q\nwant %q", got, tt.want)
@@ -143,21 +131,9 @@ func TestConvertThirdPartySecretArg(t *testing.T) {
 			if err := os.Chmod(path, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			var r result
-			for _, a := range tt.args {
-				args := append([]string{"--kubeconfig", path, "-l", "corp-sso"}, a...)
-				if r = runThirdParty(t, args...); r.err != nil {
-					break
-				}
-			}
-			if tt.wantErr != "" {
-				if r.err == nil || !strings.Contains(r.err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one containing %q", r.err, tt.wantErr)
-				}
+			r, ok := convertRuns(t, path, tt.args, tt.wantErr)
+			if !ok {
 				return
-			}
-			if r.err != nil {
-				t.Fatal(r.err)
 			}
 			for _, want := range tt.stderr {
 				if !strings.Contains(r.stderr, want) {
@@ -214,4 +190,28 @@ users:
 	if len(u.Exec.Env) != 1 || u.Exec.Env[0].Name != "KUBELOGIN_PROVIDER_ARG_API_KEY" || u.Exec.Env[0].Value != "old" {
 		t.Errorf("env %v, want the secret arg's entry", u.Exec.Env)
 	}
+}
+
+// convertRuns converts path to corp-sso once per entry of runs (each adding
+// its flags), stopping at the first error. With wantErr set it checks the
+// error and reports false; otherwise any error fails the test.
+func convertRuns(t *testing.T, path string, runs [][]string, wantErr string) (result, bool) {
+	t.Helper()
+	var r result
+	for _, a := range runs {
+		args := append([]string{"--kubeconfig", path, "-l", "corp-sso"}, a...)
+		if r = runThirdParty(t, args...); r.err != nil {
+			break
+		}
+	}
+	if wantErr != "" {
+		if r.err == nil || !strings.Contains(r.err.Error(), wantErr) {
+			t.Fatalf("error %v, want one containing %q", r.err, wantErr)
+		}
+		return r, false
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return r, true
 }
